@@ -1,0 +1,70 @@
+# Buurtnet. `make demo` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed-dev
+DEMO_MEMBERS ?= 5000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: demo test lint format test-sqlite test-postgres serve worker bench messages install browser clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): requirements.lock requirements-dev.lock | $(VENV)/bin/activate
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py seed_demo --members $(DEMO_MEMBERS)
+	DEBUG=1 OUTBOX_PAGE_ENABLED=1 scripts/serve-with-worker
+
+serve: install
+	DEBUG=1 OUTBOX_PAGE_ENABLED=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+worker: install
+	$(PY) manage.py db_worker
+
+# Chromium from Debian for the browser tests (Playwright drives it; it never downloads one).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run -v0
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test-sqlite: install browser
+	$(BIN)/pytest -p no:cacheprovider
+
+# PostgreSQL runs when reachable; in CI (CI=true) it must be.
+test-postgres: install
+	@if $(PY) scripts/pg_reachable.py "$${DATABASE_URL:-$(PG_URL)}"; then \
+	  DATABASE_URL="$${DATABASE_URL:-$(PG_URL)}" $(BIN)/pytest -p no:cacheprovider; \
+	elif [ "$${CI:-}" = "true" ]; then \
+	  echo "PostgreSQL is not reachable and CI=true: the PostgreSQL run is required"; exit 1; \
+	else echo "PostgreSQL not reachable: skipping the PostgreSQL run"; fi
+
+test: lint test-sqlite test-postgres
+
+bench: install
+	$(PY) bench/run.py
+
+messages: install
+	cd buurtnet && ../$(PY) ../manage.py makemessages -l nl -l fr -l en --no-obsolete
+	cd buurtnet && ../$(PY) ../manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) var staticfiles

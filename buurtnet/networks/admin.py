@@ -1,0 +1,94 @@
+import json
+
+from django import forms
+from django.contrib import admin
+
+from . import geo
+from .models import (
+    Membership,
+    Municipality,
+    MunicipalPartner,
+    Network,
+    NetworkStatusChange,
+    PoliceZone,
+    Street,
+    ZoneStaff,
+)
+
+
+@admin.register(PoliceZone)
+class PoliceZoneAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["name", "nis_code", "zone"]
+    list_filter = ["zone"]
+    search_fields = ["name", "nis_code"]
+
+
+class NetworkAdminForm(forms.ModelForm):
+    class Meta:
+        model = Network
+        fields = [
+            "name",
+            "municipality",
+            "kind",
+            "area",
+            "status",
+            "agreement_signed_on",
+            "charter",
+            "charter_version",
+        ]
+
+    def clean_area(self):
+        area = self.cleaned_data["area"]
+        if isinstance(area, str):
+            area = json.loads(area)
+        geo.validate_area(area)
+        return area
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = NetworkStatusChange
+    extra = 0
+    readonly_fields = ["status", "changed_at", "changed_by", "note"]
+    can_delete = False
+
+
+@admin.register(Network)
+class NetworkAdmin(admin.ModelAdmin):
+    form = NetworkAdminForm
+    list_display = ["name", "municipality", "kind", "status", "agreement_signed_on"]
+    list_filter = ["status", "kind", "municipality__zone", "municipality"]
+    search_fields = ["name"]
+    inlines = [StatusChangeInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["person", "network", "role", "status", "applied_at", "decided_at"]
+    list_filter = ["role", "status"]
+    search_fields = ["person__full_name", "person__email", "network__name"]
+    raw_id_fields = ["person", "network", "decided_by"]
+    list_select_related = ["person", "network"]
+
+
+@admin.register(ZoneStaff)
+class ZoneStaffAdmin(admin.ModelAdmin):
+    list_display = ["person", "zone", "function"]
+    raw_id_fields = ["person"]
+
+
+@admin.register(MunicipalPartner)
+class MunicipalPartnerAdmin(admin.ModelAdmin):
+    list_display = ["person", "municipality", "function"]
+    raw_id_fields = ["person"]
+
+
+@admin.register(Street)
+class StreetAdmin(admin.ModelAdmin):
+    list_display = ["name", "postcode", "municipality"]
+    search_fields = ["name", "postcode"]

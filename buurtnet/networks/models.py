@@ -1,0 +1,330 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import geo
+
+
+class PoliceZone(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    code = models.CharField(
+        _("code"), max_length=10, unique=True, help_text=_("The zone number, e.g. 5415.")
+    )
+
+    class Meta:
+        verbose_name = _("police zone")
+        verbose_name_plural = _("police zones")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Municipality(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    nis_code = models.CharField(
+        _("NIS code"), max_length=5, unique=True, help_text=_("Five digits, e.g. 34022.")
+    )
+    zone = models.ForeignKey(
+        PoliceZone,
+        on_delete=models.PROTECT,
+        related_name="municipalities",
+        verbose_name=_("police zone"),
+    )
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(nis_code__regex=r"^[0-9]{5}$"), name="municipality_nis_5_digits"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NetworkKind(models.TextChoices):
+    RESIDENTS = "residents", _("Residents")
+    SELF_EMPLOYED = "self_employed", _("Self-employed (BIN-Z)")
+    FARMERS = "farmers", _("Farmers")
+    SCHOOLS = "schools", _("Schools")
+    OTHER = "other", _("Other")
+
+
+class NetworkStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    FOUNDING = "founding", _("Founding")
+    ACTIVE = "active", _("Active")
+    DORMANT = "dormant", _("Dormant")
+    DISSOLVED = "dissolved", _("Dissolved")
+
+
+# A citizen can apply to a network that is being founded or running, not to one that ended.
+JOINABLE_STATUSES = (NetworkStatus.FOUNDING, NetworkStatus.ACTIVE, NetworkStatus.DORMANT)
+
+
+class Network(models.Model):
+    """One buurtinformatienetwerk (BIN)."""
+
+    name = models.CharField(_("name"), max_length=150)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="networks",
+        verbose_name=_("municipality"),
+    )
+    kind = models.CharField(
+        _("type"), max_length=20, choices=NetworkKind.choices, default=NetworkKind.RESIDENTS
+    )
+    area = models.JSONField(_("area"), help_text=_("A GeoJSON polygon in WGS 84."))
+    # Bounding box of the area, kept in sync on save, so that "which BINs cover this
+    # point" is an indexed range query before shapely looks at the few candidates.
+    min_lon = models.FloatField(editable=False)
+    min_lat = models.FloatField(editable=False)
+    max_lon = models.FloatField(editable=False)
+    max_lat = models.FloatField(editable=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=NetworkStatus.choices, default=NetworkStatus.PROPOSED
+    )
+    status_changed_at = models.DateTimeField(_("status since"), default=timezone.now)
+    agreement_signed_on = models.DateField(_("agreement signed on"), null=True, blank=True)
+    charter = models.TextField(
+        _("charter"), blank=True, help_text=_("The rules members agree to when they join.")
+    )
+    charter_version = models.PositiveIntegerField(_("charter version"), default=1)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("network (BIN)")
+        verbose_name_plural = _("networks (BIN)")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["min_lon", "max_lon", "min_lat", "max_lat"])]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name"], name="network_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone_id(self) -> int:
+        return self.municipality.zone_id
+
+    def save(self, *args, **kwargs):
+        box = geo.bounding_box(self.area)
+        self.min_lon, self.min_lat, self.max_lon, self.max_lat = (
+            box.min_lon,
+            box.min_lat,
+            box.max_lon,
+            box.max_lat,
+        )
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            geo.validate_area(self.area)
+        except ValidationError as exc:
+            raise ValidationError({"area": exc.messages}) from exc
+
+    def contains(self, longitude: float, latitude: float) -> bool:
+        return geo.contains(self.area, longitude, latitude)
+
+
+class NetworkStatusChange(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(_("status"), max_length=12, choices=NetworkStatus.choices)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["network", "changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.network} → {self.status} ({self.changed_at:%Y-%m-%d})"
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", _("Member")
+    COORDINATOR = "coordinator", _("Coordinator")
+    STEERING = "steering", _("Steering group")
+    OFFICER = "officer", _("Mandated officer")
+
+
+class MembershipStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    APPROVED = "approved", _("Approved")
+    PAUSED = "paused", _("Paused")
+    DECLINED = "declined", _("Declined")
+    LEFT = "left", _("Left")
+
+
+# Statuses in which a person still belongs to (or is waiting to join) the network.
+OPEN_STATUSES = (MembershipStatus.APPLIED, MembershipStatus.APPROVED, MembershipStatus.PAUSED)
+
+
+class Membership(models.Model):
+    """A person's place in one network: their role there and where they stand."""
+
+    network = models.ForeignKey(
+        Network, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("network")
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("person"),
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.APPLIED,
+    )
+    applied_at = models.DateTimeField(_("applied at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    status_changed_at = models.DateTimeField(_("status since"), default=timezone.now)
+    motivation = models.CharField(_("message to the coordinator"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        indexes = [
+            models.Index(fields=["network", "status", "role"]),
+            models.Index(fields=["person", "status"]),
+        ]
+        constraints = [
+            # One open application or membership per person and network; history
+            # (declined, left) is kept, so the constraint is partial.
+            models.UniqueConstraint(
+                fields=["network", "person"],
+                condition=models.Q(status__in=["applied", "approved", "paused"]),
+                name="membership_one_open_per_network",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.network} ({self.get_role_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class MembershipChange(models.Model):
+    """Every status change of a membership: who, when, why. Feeds the yearly figures."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="changes")
+    from_status = models.CharField(max_length=10, choices=MembershipStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=MembershipStatus.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("membership change")
+        verbose_name_plural = _("membership changes")
+        ordering = ["membership", "changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class ZoneStaff(models.Model):
+    """A person working for the police zone (dispatching, communication, management)."""
+
+    zone = models.ForeignKey(PoliceZone, on_delete=models.CASCADE, related_name="staff")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="zone_staff"
+    )
+    function = models.CharField(_("function"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("zone staff member")
+        verbose_name_plural = _("zone staff")
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "person"], name="zone_staff_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.zone}"
+
+
+class MunicipalPartner(models.Model):
+    """A person of the municipality (prevention service) partnering with its BINs."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="partners"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="municipal_partner"
+    )
+    function = models.CharField(_("function"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("municipal partner")
+        verbose_name_plural = _("municipal partners")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "person"], name="municipal_partner_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.municipality}"
+
+
+class Street(models.Model):
+    """A street of the local gazetteer, used to turn an address into a point.
+
+    House numbers are interpolated along the street's segment, as address
+    registries do when they lack a point per house. Production installations
+    load their municipalities' streets from the regional address registry.
+    """
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="streets")
+    name = models.CharField(_("street"), max_length=120)
+    postcode = models.CharField(_("postcode"), max_length=4)
+    start_lon = models.FloatField()
+    start_lat = models.FloatField()
+    end_lon = models.FloatField()
+    end_lat = models.FloatField()
+    highest_number = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
+        indexes = [models.Index(fields=["postcode", "name"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.postcode} {self.municipality}"
+
+    def locate(self, number: int) -> tuple[float, float]:
+        """(longitude, latitude) of house number along the street."""
+        share = min(max(number, 1), self.highest_number) / max(self.highest_number, 1)
+        return (
+            self.start_lon + (self.end_lon - self.start_lon) * share,
+            self.start_lat + (self.end_lat - self.start_lat) * share,
+        )

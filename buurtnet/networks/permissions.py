@@ -1,0 +1,138 @@
+"""Object-level permissions: what a person may do with one network.
+
+A person's roles are not global: they are member here, coordinator there, officer of a
+few BINs, staff of a zone, partner of a municipality. `Standing` gathers those once per
+request (three small queries) and answers `can(action, network)` without more queries.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+
+from .models import Membership, MembershipStatus, Municipality, Network, Role
+
+
+class Action(StrEnum):
+    VIEW_NETWORK = "view_network"  # the BIN's own page: status, area, charter, its people's names
+    VIEW_MEMBERS = "view_members"  # the member list: names, roles, status, channels
+    VIEW_MEMBER_CONTACT = "view_member_contact"  # phone, e-mail and address of members
+    VIEW_APPLICATIONS = "view_applications"
+    DECIDE_APPLICATION = "decide_application"
+    EDIT_NETWORK = "edit_network"  # area, status, charter
+
+
+# Which network roles allow which actions on their own network.
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.MEMBER: frozenset({Action.VIEW_NETWORK}),
+    Role.STEERING: frozenset({Action.VIEW_NETWORK, Action.VIEW_MEMBERS, Action.VIEW_APPLICATIONS}),
+    Role.COORDINATOR: frozenset(
+        {
+            Action.VIEW_NETWORK,
+            Action.VIEW_MEMBERS,
+            Action.VIEW_APPLICATIONS,
+            Action.DECIDE_APPLICATION,
+        }
+    ),
+    Role.OFFICER: frozenset(
+        {
+            Action.VIEW_NETWORK,
+            Action.VIEW_MEMBERS,
+            Action.VIEW_MEMBER_CONTACT,
+            Action.VIEW_APPLICATIONS,
+            Action.EDIT_NETWORK,
+        }
+    ),
+}
+ZONE_STAFF_ACTIONS = frozenset(
+    {Action.VIEW_NETWORK, Action.VIEW_MEMBERS, Action.VIEW_APPLICATIONS, Action.EDIT_NETWORK}
+)
+MUNICIPAL_ACTIONS = frozenset({Action.VIEW_NETWORK})
+
+
+@dataclass
+class Standing:
+    """Where one person stands: their roles per network, zone and municipality."""
+
+    person_id: int | None
+    is_superuser: bool = False
+    network_roles: dict[int, str] = field(default_factory=dict)
+    zone_ids: frozenset[int] = frozenset()
+    zone_municipality_ids: frozenset[int] = frozenset()
+    partner_municipality_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, person) -> "Standing":
+        if person is None or not person.is_authenticated:
+            return cls(person_id=None)
+        cached = getattr(person, "_standing", None)
+        if cached is not None:
+            return cached
+        roles: dict[int, str] = {}
+        for network_id, role, status in Membership.objects.filter(
+            person=person, status__in=[MembershipStatus.APPROVED, MembershipStatus.PAUSED]
+        ).values_list("network_id", "role", "status"):
+            # A paused member keeps seeing their BIN; a paused coordinator or officer
+            # has handed over and acts as a member until they resume.
+            roles[network_id] = role if status == MembershipStatus.APPROVED else Role.MEMBER
+        zone_ids = frozenset(person.zone_staff.values_list("zone_id", flat=True))
+        zone_municipality_ids = (
+            frozenset(
+                Municipality.objects.filter(zone_id__in=zone_ids).values_list("id", flat=True)
+            )
+            if zone_ids
+            else frozenset()
+        )
+        standing = cls(
+            person_id=person.pk,
+            is_superuser=person.is_superuser,
+            network_roles=roles,
+            zone_ids=zone_ids,
+            zone_municipality_ids=zone_municipality_ids,
+            partner_municipality_ids=frozenset(
+                person.municipal_partner.values_list("municipality_id", flat=True)
+            ),
+        )
+        person._standing = standing
+        return standing
+
+    def actions_on(self, network: Network) -> frozenset[Action]:
+        if self.person_id is None:
+            return frozenset()
+        if self.is_superuser:
+            return frozenset(Action)
+        allowed: set[Action] = set()
+        role = self.network_roles.get(network.pk)
+        if role:
+            allowed |= ROLE_ACTIONS[role]
+        if network.municipality_id in self.zone_municipality_ids:
+            allowed |= ZONE_STAFF_ACTIONS
+        if network.municipality_id in self.partner_municipality_ids:
+            allowed |= MUNICIPAL_ACTIONS
+        return frozenset(allowed)
+
+    def can(self, action: Action, network: Network) -> bool:
+        return action in self.actions_on(network)
+
+    def role_in(self, network: Network) -> str | None:
+        return self.network_roles.get(network.pk)
+
+    def can_view_zone(self, zone_id: int) -> bool:
+        return self.is_superuser or zone_id in self.zone_ids
+
+    @property
+    def is_police_or_staff(self) -> bool:
+        """Holds a role that must log in with a second factor."""
+        return (
+            self.is_superuser
+            or bool(self.zone_ids)
+            or any(role == Role.OFFICER for role in self.network_roles.values())
+        )
+
+
+def require(person, action: Action, network: Network) -> Standing:
+    """Raise PermissionDenied (403) unless the person may do action on network."""
+    standing = Standing.of(person)
+    if not standing.can(action, network):
+        raise PermissionDenied
+    return standing

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from buurtnet.delivery.views import outbox
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("outbox/", outbox, name="outbox"),
+    path("accounts/", include("allauth.urls")),
+    path("me/", include("buurtnet.people.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("buurtnet.networks.urls")),
+]

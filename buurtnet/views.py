@@ -1,0 +1,86 @@
+"""Project-level pages: the home of each role and the health probe."""
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django_tasks import default_task_backend
+
+from buurtnet.networks.models import (
+    OPEN_STATUSES,
+    Membership,
+    Municipality,
+    Network,
+    PoliceZone,
+    Role,
+)
+from buurtnet.networks.permissions import Standing
+from buurtnet.networks.services import with_member_counts
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """One home for everyone: a section for every role the person holds somewhere."""
+    if not request.user.is_authenticated:
+        return render(request, "home_public.html")
+    standing = Standing.of(request.user)
+    memberships = list(
+        Membership.objects.filter(
+            person=request.user,
+            status__in=OPEN_STATUSES,
+        )
+        .select_related("network__municipality")
+        .order_by("network__name")
+    )
+    led = {
+        network_id
+        for network_id, role in standing.network_roles.items()
+        if role in (Role.COORDINATOR, Role.STEERING, Role.OFFICER)
+    }
+    led_networks = list(with_member_counts(Network.objects.filter(pk__in=led))) if led else []
+    zones = list(PoliceZone.objects.filter(pk__in=standing.zone_ids)) if standing.zone_ids else []
+    municipalities = (
+        list(Municipality.objects.filter(pk__in=standing.partner_municipality_ids))
+        if standing.partner_municipality_ids
+        else []
+    )
+    context = {
+        "memberships": memberships,
+        "coordinated": [
+            n
+            for n in led_networks
+            if standing.network_roles[n.pk] in (Role.COORDINATOR, Role.STEERING)
+        ],
+        "supervised": [n for n in led_networks if standing.network_roles[n.pk] == Role.OFFICER],
+        "zones": zones,
+        "municipalities": municipalities,
+    }
+    return render(request, "home.html", context)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and readiness: is the database reachable, and the task backend?"""
+    database = {"vendor": connection.vendor, "ok": True}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as exc:
+        database.update(ok=False, error=exc.__class__.__name__)
+    tasks = {"backend": default_task_backend.__class__.__name__, "ok": True}
+    try:
+        _check_task_backend()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        tasks.update(ok=False, error=exc.__class__.__name__)
+    ok = database["ok"] and tasks["ok"]
+    return JsonResponse({"ok": ok, "database": database, "tasks": tasks}, status=200 if ok else 503)
+
+
+def _check_task_backend() -> None:
+    backend = default_task_backend.__class__.__name__
+    if backend == "DatabaseBackend":
+        from django_tasks_db.models import DBTaskResult
+
+        DBTaskResult.objects.exists()
+    elif backend == "RQBackend":
+        import django_rq
+
+        django_rq.get_connection(settings.TASKS["default"].get("QUEUES", ["default"])[0]).ping()
