@@ -111,10 +111,6 @@ class Network(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def zone_id(self) -> int:
-        return self.municipality.zone_id
-
     def save(self, *args, **kwargs):
         box = geo.bounding_box(self.area)
         self.min_lon, self.min_lat, self.max_lon, self.max_lat = (
