@@ -59,6 +59,8 @@ def validate_area(value: Any) -> Polygon:
                 code="not_closed",
             )
     polygon = shape(value)
+    if polygon.convex_hull.area == 0:  # all corners on one line (or one point)
+        raise ValidationError(_("The polygon has no surface."), code="empty")
     if not polygon.is_valid:
         reason = explain_validity(polygon)
         if "Self-intersection" in reason or "Ring Self-intersection" in reason:
@@ -69,8 +71,6 @@ def validate_area(value: Any) -> Polygon:
         raise ValidationError(
             _("The polygon is not valid: %(reason)s"), code="invalid", params={"reason": reason}
         )
-    if polygon.area == 0:
-        raise ValidationError(_("The polygon has no surface."), code="empty")
     min_lon, min_lat, max_lon, max_lat = polygon.bounds
     b_min_lon, b_min_lat, b_max_lon, b_max_lat = BELGIUM_BBOX
     if min_lon < b_min_lon or max_lon > b_max_lon or min_lat < b_min_lat or max_lat > b_max_lat:

@@ -1,0 +1,52 @@
+import pyotp
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def verified(person):
+    EmailAddress.objects.create(user=person, email=person.email, verified=True, primary=True)
+    return person
+
+
+@pytest.mark.parametrize("role", ["officer", "zone_staff", "admin"])
+def test_staff_without_totp_are_sent_to_set_it_up(client, world, role):
+    client.force_login(getattr(world, role))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+
+
+@pytest.mark.parametrize("role", ["member", "coordinator", "municipal"])
+def test_citizens_need_no_second_factor(client, world, role):
+    client.force_login(getattr(world, role))
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_officer_with_totp_logs_in_with_password_and_code(client, world):
+    officer = verified(world.officer)
+    secret = pyotp.random_base32()
+    TOTP.activate(officer, secret)
+    response = client.post(
+        reverse("account_login"), {"login": officer.email, "password": "a-long-test-password"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_officer_with_totp_but_wrong_code_stays_out(client, world):
+    officer = verified(world.officer)
+    TOTP.activate(officer, pyotp.random_base32())
+    client.post(
+        reverse("account_login"), {"login": officer.email, "password": "a-long-test-password"}
+    )
+    response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert response.status_code == 200
+    assert client.get(reverse("home")).status_code == 200  # the public home, not logged in
+    assert "_auth_user_id" not in client.session
