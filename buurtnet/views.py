@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django_tasks import default_task_backend
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 from buurtnet.networks.models import (
     OPEN_STATUSES,
@@ -65,22 +65,24 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
     except DatabaseError as exc:
         database.update(ok=False, error=exc.__class__.__name__)
-    tasks = {"backend": default_task_backend.__class__.__name__, "ok": True}
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    tasks = {"backend": type(backend).__name__, "ok": True}
     try:
-        _check_task_backend()
+        _check_task_backend(backend)
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         tasks.update(ok=False, error=exc.__class__.__name__)
     ok = database["ok"] and tasks["ok"]
     return JsonResponse({"ok": ok, "database": database, "tasks": tasks}, status=200 if ok else 503)
 
 
-def _check_task_backend() -> None:
-    backend = default_task_backend.__class__.__name__
-    if backend == "DatabaseBackend":
+def _check_task_backend(backend) -> None:
+    kind = type(backend).__name__
+    if kind == "DatabaseBackend":
         from django_tasks_db.models import DBTaskResult
 
         DBTaskResult.objects.exists()
-    elif backend == "RQBackend":
+    elif kind == "RQBackend":
         import django_rq
 
-        django_rq.get_connection(settings.TASKS["default"].get("QUEUES", ["default"])[0]).ping()
+        for queue in backend.queues:
+            django_rq.get_connection(queue).ping()

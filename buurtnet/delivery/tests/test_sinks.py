@@ -1,0 +1,67 @@
+"""E-mail and SMS reach real sinks: the outbox, SMTP on loopback, and the task worker."""
+
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+
+from buurtnet.delivery import services, tasks
+from buurtnet.delivery.models import OutboxMessage
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    yield inbox
+    controller.stop()
+
+
+@pytest.mark.django_db
+def test_email_task_sends_through_real_smtp(smtp_server):
+    tasks.send_email.enqueue("ann@example.be", "Welkom", "Hallo Ann")
+    [envelope] = smtp_server.messages
+    assert envelope.rcpt_tos == ["ann@example.be"]
+    assert b"Hallo Ann" in envelope.content
+
+
+@pytest.mark.django_db
+def test_sms_task_lands_in_the_outbox():
+    tasks.send_sms.enqueue("+32470123456", "Uw code is 123456")
+    assert OutboxMessage.objects.get(channel="sms").body == "Uw code is 123456"
+
+
+@pytest.mark.django_db
+def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.enqueue_email("ann@example.be", "s", "b")
+    assert len(callbacks) == 1  # waits for the commit
+    assert not OutboxMessage.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_worker_runs_queued_mail(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    tasks.send_email.enqueue("ann@example.be", "Queued", "From the worker")
+    assert not OutboxMessage.objects.exists()
+    call_command("db_worker", max_tasks=1, interval=0.1, no_startup_delay=True, verbosity=0)
+    assert OutboxMessage.objects.get().subject == "Queued"

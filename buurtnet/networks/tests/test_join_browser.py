@@ -1,0 +1,87 @@
+"""The joining flow end to end, as a citizen and a coordinator do it, in headless Chromium."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+
+from buurtnet.delivery.models import OutboxMessage
+from buurtnet.networks.models import Membership, MembershipStatus
+from buurtnet.networks.tests.factories import StreetFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+EMAIL = "ann.peeters@example.be"
+PASSWORD = "Zonnebloem-2026!"
+
+
+def latest(recipient: str, channel: str) -> OutboxMessage:
+    return OutboxMessage.objects.filter(recipient=recipient, channel=channel).first()
+
+
+def test_citizen_joins_and_coordinator_approves(page, world):
+    StreetFactory(municipality=world.municipality, name="Kerkstraat", postcode="8500")
+
+    # Sign up and verify the e-mail address through the link in the mail.
+    page.goto("/accounts/signup/?next=/join/")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+    page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", latest(EMAIL, "email").body)[0]
+    page.goto(link.replace("http://testserver", page.url.split("/accounts")[0]))
+    page.get_by_role("button", name="Confirm").click()
+
+    # Step 1: name and language.
+    page.goto("/join/")
+    page.get_by_label("Your name").fill("Ann Peeters")
+    page.get_by_role("button", name="Next").click()
+
+    # Step 2: the phone number, confirmed with the texted code.
+    page.get_by_label("Mobile phone number").fill("0470 12 34 56")
+    page.get_by_role("button", name="Text me a code").click()
+    code = re.search(r"\b(\d{6})\b", latest("+32470123456", "sms").body)[1]
+    page.get_by_label("The six-digit code we texted you").fill(code)
+    page.get_by_role("button", name="Confirm").click()
+
+    # Step 3: an address outside every BIN is refused, then the right one is found.
+    page.get_by_label("Street").fill("Nergensstraat")
+    page.get_by_label("House number").fill("3")
+    page.get_by_label("Postcode").fill("8500")
+    page.get_by_role("button", name="Find my BIN").click()
+    assert page.get_by_text("We could not find this address").is_visible()
+    page.get_by_label("Street").fill("Kerkstraat")
+    page.get_by_role("button", name="Find my BIN").click()
+
+    # Step 4: the covering BIN, its charter and the privacy notice; consent and apply.
+    page.get_by_role("heading", name="BIN Ours").wait_for()
+    assert page.get_by_role("heading", name="BIN Theirs").count() == 0
+    page.get_by_role("link", name="Read the charter and apply").click()
+    page.get_by_role("button", name="Send my application").click()  # no consent yet
+    assert Membership.objects.filter(person__email=EMAIL).count() == 0
+    page.get_by_label("I have read the charter").check()
+    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_role("button", name="Send my application").click()
+    page.get_by_text("has been sent to its coordinator").wait_for()
+    assert page.locator(".status-applied").first.is_visible()
+
+    # The coordinator approves; the applicant is told by e-mail.
+    coordinator = world.coordinator
+    EmailAddress.objects.create(
+        user=coordinator, email=coordinator.email, verified=True, primary=True
+    )
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(coordinator.email)
+    page.get_by_label("Password").fill("a-long-test-password")
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("link", name="BIN Ours").first.wait_for()
+    page.goto(f"/networks/{world.network.pk}/applications/")
+    card = page.locator(".application", has_text="Ann Peeters")
+    card.get_by_role("button", name="Approve").click()
+    page.get_by_text("is now a member").wait_for()
+
+    membership = Membership.objects.get(person__email=EMAIL)
+    assert membership.status == MembershipStatus.APPROVED
+    assert "Welcome to BIN Ours" in latest(EMAIL, "email").subject
