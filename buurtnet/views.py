@@ -1,6 +1,5 @@
 """Project-level pages: the home of each role and the health probe."""
 
-from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render

@@ -4,8 +4,8 @@ from django.utils import timezone
 from buurtnet.networks.models import (
     Membership,
     MembershipStatus,
-    MunicipalPartner,
     Municipality,
+    MunicipalPartner,
     Network,
     NetworkStatus,
     PoliceZone,
