@@ -50,3 +50,9 @@ def test_officer_with_totp_but_wrong_code_stays_out(client, world):
     assert response.status_code == 200
     assert client.get(reverse("home")).status_code == 200  # the public home, not logged in
     assert "_auth_user_id" not in client.session
+
+
+def test_admin_login_goes_through_the_second_factor(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
