@@ -15,7 +15,7 @@ class PersonAdmin(UserAdmin):
         (None, {"fields": ["email", "password"]}),
         (_("Person"), {"fields": ["full_name", "language", "phone", "phone_verified_at"]}),
         (
-            _("Home"),
+            _("Home address"),
             {"fields": ["street", "house_number", "postcode", "city", "latitude", "longitude"]},
         ),
         (_("Messages"), {"fields": ["channels", "quiet_hours_start", "quiet_hours_end"]}),
