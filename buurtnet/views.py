@@ -35,7 +35,15 @@ def home(request: HttpRequest) -> HttpResponse:
         for network_id, role in standing.network_roles.items()
         if role in (Role.COORDINATOR, Role.STEERING, Role.OFFICER)
     }
-    led_networks = list(with_member_counts(Network.objects.filter(pk__in=led))) if led else []
+    led_networks = (
+        with_member_counts(
+            Network.objects.filter(pk__in=led)
+            .select_related("municipality")
+            .defer("area", "charter")
+        )
+        if led
+        else []
+    )
     zones = list(PoliceZone.objects.filter(pk__in=standing.zone_ids)) if standing.zone_ids else []
     municipalities = (
         list(Municipality.objects.filter(pk__in=standing.partner_municipality_ids))

@@ -296,10 +296,10 @@ def zone_map(request: HttpRequest, code: str) -> HttpResponse:
     zone = get_object_or_404(PoliceZone, code=code)
     if not Standing.of(request.user).can_view_zone(zone.pk):
         raise PermissionDenied
-    networks = list(
-        services.with_member_counts(Network.objects.filter(municipality__zone=zone)).order_by(
-            "municipality__name", "name"
-        )
+    networks = services.with_member_counts(
+        Network.objects.filter(municipality__zone=zone)
+        .select_related("municipality")
+        .order_by("municipality__name", "name")
     )
     return render(
         request,

@@ -225,10 +225,10 @@ def test_join_sends_person_without_verified_phone_to_the_phone_step(client, worl
 
 HOME_QUERIES = {
     # session, user, 3 for the standing (4 for zone staff: their municipalities),
-    # memberships, + one for led networks / zones / municipalities
+    # memberships, + led networks and their counts (2) / zones / municipalities (1)
     "member": 6,
-    "coordinator": 7,
-    "officer": 7,
+    "coordinator": 8,
+    "officer": 8,
     "zone_staff": 8,
     "municipal": 7,
 }
@@ -265,6 +265,6 @@ def test_applications_query_count(client, world, django_assert_num_queries):
 
 def test_zone_map_query_count(client, world, django_assert_num_queries):
     client = log_in(client, world.zone_staff)
-    # session, user, 4 for the standing, zone, networks with their counts
-    with django_assert_num_queries(8):
+    # session, user, 4 for the standing, zone, networks, their member counts
+    with django_assert_num_queries(9):
         client.get(reverse("networks:zone_map", args=[world.zone.code]))
