@@ -109,6 +109,17 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache ---------------------------------------------------------------------------------
+# Shared by every web process in production (allauth remembers used TOTP codes there, so a
+# code cannot be replayed on another process); per process on the embedded default.
+if os.environ.get("CACHE_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CACHE_REDIS_URL"],
+        }
+    }
+
 # --- Background work (Django Tasks API) --------------------------------------------------
 if os.environ.get("TASKS_REDIS_URL"):
     RQ_QUEUES = {"default": {"URL": os.environ["TASKS_REDIS_URL"]}}
