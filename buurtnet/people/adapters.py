@@ -1,4 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.utils.translation import get_language
+
+from .models import Language
 
 from buurtnet.delivery.services import enqueue_email
 
@@ -18,3 +21,10 @@ class AccountAdapter(DefaultAccountAdapter):
             "",
         )
         enqueue_email(email, message.subject, message.body, html)
+
+    def save_user(self, request, user, form, commit=True):
+        """A new person gets their messages in the language they signed up in."""
+        language = (get_language() or "").split("-")[0]
+        if language in Language.values:
+            user.language = language
+        return super().save_user(request, user, form, commit=commit)

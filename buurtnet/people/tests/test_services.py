@@ -117,3 +117,18 @@ def test_preferences_are_saved_in_a_fixed_channel_order():
     )
     person.refresh_from_db()
     assert (person.language, person.channels) == ("fr", ["email", "sms"])
+
+
+def test_new_account_takes_the_language_it_signed_up_in(client):
+    from buurtnet.people.models import Person
+
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    client.post(
+        "/accounts/signup/",
+        {
+            "email": "marie@example.be",
+            "password1": "Tournesol-2026!",
+            "password2": "Tournesol-2026!",
+        },
+    )
+    assert Person.objects.get(email="marie@example.be").language == "fr"
