@@ -1,9 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.utils.translation import get_language
 
-from .models import Language
-
 from buurtnet.delivery.services import enqueue_email
+
+from .models import Language
 
 
 class AccountAdapter(DefaultAccountAdapter):
