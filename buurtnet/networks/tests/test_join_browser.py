@@ -85,3 +85,18 @@ def test_citizen_joins_and_coordinator_approves(page, world):
     membership = Membership.objects.get(person__email=EMAIL)
     assert membership.status == MembershipStatus.APPROVED
     assert "Welcome to BIN Ours" in latest(EMAIL, "email").subject
+
+
+def test_tapping_home_on_the_map_finds_the_bin(page, world, client, live_server):
+    client.force_login(world.outsider)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page.goto("/join/location/")
+    page.get_by_text("Or tap your home on the map").click()
+    area = page.locator("svg[data-pick] path", has_text="BIN Ours")
+    area.click()  # the middle of the BIN's area
+    page.get_by_role("button", name="Use this point").click()
+    page.get_by_role("heading", name="BIN Ours").wait_for()
+    world.outsider.refresh_from_db()
+    assert world.network.contains(world.outsider.longitude, world.outsider.latitude)

@@ -15,7 +15,7 @@
     var p = pt.matrixTransform(svg.getScreenCTM().inverse());
     lon.value = (minLon + p.x / sx).toFixed(6);
     lat.value = (maxLat - p.y / sy).toFixed(6);
-    dot.setAttribute("cx", p.x); dot.setAttribute("cy", p.y); dot.removeAttribute("hidden");
+    dot.setAttribute("cx", p.x); dot.setAttribute("cy", p.y); dot.style.display = "";
     text.textContent = lat.value + ", " + lon.value;
     use.hidden = false;
   });
