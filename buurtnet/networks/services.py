@@ -159,8 +159,6 @@ def decide(membership: Membership, by: Person, *, approve: bool, reason: str = "
     """The coordinator approves or declines an application; the applicant is told either way."""
     if not Standing.of(by).can(Action.DECIDE_APPLICATION, membership.network):
         raise PermissionDenied
-    if membership.status != MembershipStatus.APPLIED:
-        raise ValidationError(_("This application has already been decided."), code="decided")
     reason = reason.strip()
     if not approve and not reason:
         raise ValidationError(

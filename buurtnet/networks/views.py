@@ -163,7 +163,6 @@ def detail(request: HttpRequest, network_id: int) -> HttpResponse:
         {
             "network": network,
             "actions": standing.actions_on(network),
-            "role": standing.role_in(network),
             "area_map": build_map([network]),
         },
     )
