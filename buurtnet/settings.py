@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "buurtnet.networks",
     "buurtnet.privacy",
     "buurtnet.delivery",
+    "buurtnet.plans",
+    "buurtnet.messaging",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +107,9 @@ else:
                 ),
                 "transaction_mode": "IMMEDIATE",
             },
+            # A file, not memory, so that real worker processes started by the tests see
+            # the test database.
+            "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -173,7 +178,40 @@ if os.environ.get("EMAIL_HOST"):
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 else:
     EMAIL_BACKEND = "buurtnet.delivery.mail.OutboxEmailBackend"
+# Hosted e-mail providers through Anymail: set EMAIL_BACKEND to e.g.
+# "anymail.backends.postmark.EmailBackend" and ANYMAIL as that provider's page says.
+if os.environ.get("EMAIL_BACKEND"):
+    EMAIL_BACKEND = os.environ["EMAIL_BACKEND"]
+    ANYMAIL = {k[len("ANYMAIL_") :]: v for k, v in os.environ.items() if k.startswith("ANYMAIL_")}
+# Where inbound e-mail replies are addressed: reply+<token>@REPLY_DOMAIN (empty: no replies).
+EMAIL_REPLY_DOMAIN = os.environ.get("EMAIL_REPLY_DOMAIN", "")
+
+# SMS: "outbox" (kept locally), "simulator" (the local gateway simulator over HTTP) or
+# "twilio" (Twilio's Messages API; TWILIO_BASE_URL points tests at a local fake of it).
 SMS_TRANSPORT = os.environ.get("SMS_TRANSPORT", "outbox")
+SMS_SIMULATOR_URL = os.environ.get("SMS_SIMULATOR_URL", "http://127.0.0.1:8025")
+SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "buurtnet-local-simulator")
+SMS_SENDER_ID = os.environ.get("SMS_SENDER_ID", "Buurtnet")
+TWILIO_BASE_URL = os.environ.get("TWILIO_BASE_URL", "https://api.twilio.com")
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
+# Voice calls (text-to-speech) for members without a smartphone: "outbox" or "twilio".
+VOICE_TRANSPORT = os.environ.get("VOICE_TRANSPORT", "outbox")
+# Web push: VAPID keys (base64url); without them the push channel is not offered.
+VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:noreply@buurtnet.local")
+
+# --- Delivery workers ----------------------------------------------------------------------
+# Deliveries per task: small enough that the first one leaves at once, large enough that the
+# bookkeeping per task stays small.
+DELIVERY_BATCH_SIZE = int(os.environ.get("DELIVERY_BATCH_SIZE", "500"))
+DELIVERY_FIRST_BATCH_SIZE = int(os.environ.get("DELIVERY_FIRST_BATCH_SIZE", "50"))
+# A worker holds claimed deliveries this long; after it, another worker may take them over.
+DELIVERY_LEASE_SECONDS = int(os.environ.get("DELIVERY_LEASE_SECONDS", "300"))
+DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "5"))
+DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "30"))
 # The outbox page shows every message the installation "sent"; only on a local demo.
 OUTBOX_PAGE_ENABLED = env_bool("OUTBOX_PAGE_ENABLED", DEBUG)
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 class OutboxChannel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")
+    VOICE = "voice", _("Voice call")
 
 
 class OutboxMessage(models.Model):
@@ -28,3 +29,112 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient}: {self.subject or self.body[:40]}"
+
+
+class DeliveryState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    INFLIGHT = "inflight", _("Being sent")
+    AWAITING_RETRY = "retry", _("Waiting to retry")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    BOUNCED = "bounced", _("Bounced")
+    SKIPPED = "skipped", _("Not sent")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+PENDING_STATES = (DeliveryState.QUEUED, DeliveryState.INFLIGHT, DeliveryState.AWAITING_RETRY)
+DONE_STATES = (DeliveryState.SENT, DeliveryState.DELIVERED)
+
+
+class Reason(models.TextChoices):
+    """Why a delivery did not (yet) reach the member: the reach report's vocabulary."""
+
+    EMAIL_UNVERIFIED = "email_unverified", _("E-mail address not confirmed")
+    PHONE_MISSING = "phone_missing", _("No mobile number")
+    PHONE_UNVERIFIED = "phone_unverified", _("Mobile number not confirmed")
+    PHONE_INVALID = "phone_invalid", _("Mobile number rejected by the provider")
+    NO_PUSH = "no_push", _("No device subscribed to push")
+    CHANNEL_WITHDRAWN = "channel_withdrawn", _("The member withdrew this channel")
+    QUIET_HOURS = "quiet_hours", _("Held back during quiet hours")
+    SENDING_HOURS = "sending_hours", _("Held back outside the plan's sending hours")
+    PROVIDER = "provider", _("Provider failure")
+    BOUNCED = "bounced", _("Bounced")
+
+
+class Delivery(models.Model):
+    """One recipient × channel: the unit the workers claim, send, retry and report on.
+
+    The idempotency key is derived from the row (see `idempotency_key`), so a re-send
+    after a crash carries the same key and providers that honour one drop the duplicate.
+    """
+
+    message = models.ForeignKey(
+        "messaging.Message", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    recipient = models.ForeignKey(
+        "messaging.Recipient", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=8)
+    state = models.CharField(max_length=10, choices=DeliveryState.choices)
+    reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    provider_ref = models.CharField(max_length=100, blank=True)
+    fallback_from = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    queued_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "channel"], name="delivery_once_per_channel"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["message", "channel", "state"]),
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(state__in=["queued", "inflight", "retry"]),
+                name="delivery_pending_idx",
+            ),
+            models.Index(
+                fields=["provider_ref"],
+                condition=~models.Q(provider_ref=""),
+                name="delivery_provider_ref_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.pk} ({self.state})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"bn-{self.message_id}-{self.recipient_id}-{self.channel}"
+
+
+class PushSubscription(models.Model):
+    """A browser or phone that agreed to receive web push for a person."""
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self) -> str:
+        return self.endpoint[:60]

@@ -4,6 +4,7 @@ Work is enqueued only after the surrounding transaction commits, so a rolled-bac
 request never sends anything and a worker never looks for rows not yet visible.
 """
 
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -27,7 +28,7 @@ def notify_person(person: Person, template: str, context: dict) -> None:
     template names a pair: `<template>_subject.txt` and `<template>_body.txt`.
     """
     with translation.override(person.language):
-        context = {**context, "person": person}
+        context = {**context, "person": person, "site_url": settings.SITE_URL}
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}_body.txt", context).strip()
     enqueue_email(person.email, subject, body)

@@ -1,33 +1,46 @@
-"""SMS transports. Providers arrive with the alerts issue; the outbox is the embedded default."""
+"""One-off SMS (phone verification codes, decisions): a thin layer over the configured SMS
+channel transport (buurtnet.delivery.channels), so they leave the way alerts do."""
+
+import secrets
 
 from django.conf import settings
-from django.utils.module_loading import import_string
+from django.utils import translation
 
-from .models import OutboxChannel, OutboxMessage
+from .channels import Envelope, Transport, TransportError
+from .channels import get_transport as channel_transport
 
-
-class TransportError(Exception):
-    """A send that did not go through. permanent=True means retrying will not help."""
-
-    def __init__(self, message: str, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
-        self.permanent = permanent
+__all__ = ["OneOffSms", "TransportError", "get_transport", "send_sms"]
 
 
-class OutboxTransport:
-    """Keeps the SMS in the local outbox instead of sending it."""
+class OneOffSms:
+    """Sends single SMS outside any message's deliveries, opening the transport for each."""
 
-    def send(self, phone: str, text: str) -> None:
-        OutboxMessage.objects.create(channel=OutboxChannel.SMS, recipient=phone, body=text)
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    def send(self, phone: str, text: str) -> str:
+        """Send and return the provider's reference; TransportError if it did not go."""
+        envelope = Envelope(
+            delivery_id=0,
+            # No Delivery row to derive a key from; a fresh key per send.
+            idempotency_key=f"bn-once-{secrets.token_hex(12)}",
+            channel="sms",
+            to=phone,
+            person_id=0,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            subject="",
+            text=text,
+        )
+        self.transport.open()
+        try:
+            return self.transport.send(envelope).provider_ref
+        finally:
+            self.transport.close()
 
 
-# kind → dotted path, imported only when used so a provider's library is optional.
-TRANSPORTS = {"outbox": "buurtnet.delivery.sms.OutboxTransport"}
+def get_transport() -> OneOffSms:
+    return OneOffSms(channel_transport("sms"))
 
 
-def get_transport():
-    path = TRANSPORTS.get(settings.SMS_TRANSPORT)
-    if path is None:
-        raise TransportError(f"Unknown SMS transport {settings.SMS_TRANSPORT!r}", permanent=True)
-    return import_string(path)()
+def send_sms(phone: str, text: str) -> str:
+    return get_transport().send(phone, text)

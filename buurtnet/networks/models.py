@@ -97,6 +97,12 @@ class Network(models.Model):
         _("charter"), blank=True, help_text=_("The rules members agree to when they join.")
     )
     charter_version = models.PositiveIntegerField(_("charter version"), default=1)
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        default="nl",
+        help_text=_("Members get messages in their own language, or else in this one."),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

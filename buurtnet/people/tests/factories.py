@@ -24,3 +24,11 @@ class PersonFactory(factory.django.DjangoModelFactory):
     longitude = factory.LazyAttribute(lambda o: o.at[0] if o.at else None)
     latitude = factory.LazyAttribute(lambda o: o.at[1] if o.at else None)
     password = factory.django.Password("a-long-test-password")
+
+    @factory.post_generation
+    def confirmed_email(obj, create, extracted, **kwargs):
+        """A confirmed e-mail address, as after sign-up; confirmed_email=False leaves none."""
+        from allauth.account.models import EmailAddress
+
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)

@@ -8,7 +8,9 @@ pytestmark = pytest.mark.django_db
 
 
 def verified(person):
-    EmailAddress.objects.create(user=person, email=person.email, verified=True, primary=True)
+    EmailAddress.objects.update_or_create(
+        user=person, email=person.email, defaults={"verified": True, "primary": True}
+    )
     return person
 
 

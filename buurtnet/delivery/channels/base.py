@@ -1,0 +1,51 @@
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class TransportError(Exception):
+    """A send that did not go through. permanent=True means retrying will not help
+    (an invalid number, an address that does not exist); otherwise it is retried."""
+
+    def __init__(self, message: str, permanent: bool = False, reason: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        # A Reason value for the reach report ("phone_invalid", …); "provider" if empty.
+        self.reason = reason
+
+
+@dataclass
+class Envelope:
+    """Everything a transport needs to send one delivery, already rendered in the
+    recipient's language. `to` is an e-mail address, an E.164 number or a person id (push)."""
+
+    delivery_id: int
+    idempotency_key: str
+    channel: str
+    to: str
+    person_id: int
+    language: str
+    subject: str
+    text: str
+    html: str = ""
+    url: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    urgent: bool = False
+
+
+@dataclass
+class Outcome:
+    """state is "sent" (handed to the provider) or "delivered" (the provider confirmed)."""
+
+    state: str = "sent"
+    provider_ref: str = ""
+
+
+class Transport(Protocol):
+    channel: str
+
+    def open(self) -> None: ...
+
+    def send(self, envelope: Envelope) -> Outcome: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,164 @@
+"""E-mail through Django's mail backend: SMTP, the local outbox or an Anymail provider.
+
+One backend connection is opened per batch and kept for every send in it: opening an SMTP
+session (TCP, EHLO, STARTTLS, AUTH) costs far more than sending one message on it.
+"""
+
+import contextlib
+import smtplib
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+
+from .base import Envelope, Outcome, TransportError
+
+try:  # Anymail is only needed where a hosted provider is configured.
+    from anymail.exceptions import (
+        AnymailError,
+        AnymailInvalidAddress,
+        AnymailRecipientsRefused,
+    )
+except ImportError:  # pragma: no cover - Anymail is in the lock file
+    AnymailError = AnymailInvalidAddress = AnymailRecipientsRefused = ()
+
+BOUNCED = "bounced"
+PROVIDER = "provider"
+# HTTP statuses from a provider's API that are worth retrying: timeouts and rate limits.
+RETRYABLE_API_STATUSES = {408, 409, 425, 429}
+
+
+def message_id(idempotency_key: str, domain: str) -> str:
+    """The same delivery always gets the same Message-ID, so a re-send after a crash is
+    recognisably the same message to mail servers, providers and bounce handling."""
+    return f"<{idempotency_key}@{domain}>"
+
+
+def site_domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "buurtnet.local"
+
+
+class EmailTransport:
+    channel = "email"
+
+    def __init__(self) -> None:
+        self._connection: BaseEmailBackend | None = None
+        self._domain = ""
+        self._from_email = ""
+
+    def open(self) -> None:
+        self._connection = get_connection(fail_silently=False)
+        self._domain = site_domain()
+        self._from_email = settings.DEFAULT_FROM_EMAIL
+        try:
+            self._connection.open()
+        except OSError:
+            # The server may be back by the first send; that send reports the failure.
+            self._drop_connection()
+
+    def close(self) -> None:
+        self._drop_connection()
+        self._connection = None
+
+    def send(self, envelope: Envelope) -> Outcome:
+        if self._connection is None:
+            self.open()
+        mail = self._build(envelope)
+        try:
+            self._reconnect_if_needed()
+            sent = self._connection.send_messages([mail])
+        except TransportError:
+            raise
+        except Exception as exc:
+            error = self._map_error(exc)
+            if not error.permanent:
+                # The session may be half-broken (421, timeout, reset): start a fresh one.
+                self._drop_connection()
+            raise error from exc
+        if not sent:
+            raise TransportError("The mail backend sent nothing", permanent=True, reason=PROVIDER)
+        return Outcome(state="sent", provider_ref=self._provider_ref(mail))
+
+    def _build(self, envelope: Envelope) -> EmailMultiAlternatives:
+        headers = {
+            **envelope.headers,
+            "Message-ID": message_id(envelope.idempotency_key, self._domain),
+        }
+        mail = EmailMultiAlternatives(
+            subject=envelope.subject,
+            body=envelope.text,
+            from_email=self._from_email,
+            to=[envelope.to],
+            headers=headers,
+            connection=self._connection,
+        )
+        if envelope.html:
+            mail.attach_alternative(envelope.html, "text/html")
+        return mail
+
+    def _reconnect_if_needed(self) -> None:
+        """Open the connection ourselves: when send_messages() has to open it, it also
+        closes it again afterwards, and the next send would pay for a new session."""
+        try:
+            self._connection.open()
+        except OSError as exc:
+            raise TransportError(f"Cannot connect to the mail server: {exc}") from exc
+
+    def _drop_connection(self) -> None:
+        if self._connection is None:
+            return
+        # Closing a broken session fails too (smtplib's errors are OSErrors); the backend
+        # forgets the session either way.
+        with contextlib.suppress(OSError):
+            self._connection.close()
+
+    @staticmethod
+    def _map_error(exc: Exception) -> TransportError:
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            return _recipients_refused(exc)
+        if isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500:
+            # With one recipient, a rejection after DATA is about this message.
+            return TransportError(_smtp_text(exc), permanent=True, reason=PROVIDER)
+        if isinstance(exc, (AnymailRecipientsRefused, AnymailInvalidAddress)):
+            return TransportError(str(exc), permanent=True, reason=BOUNCED)
+        if isinstance(exc, AnymailError):
+            return _anymail_error(exc)
+        if isinstance(exc, OSError):
+            # Disconnects, timeouts, resets, 4xx replies, and refusals of our own sender or
+            # login: a configuration fix or a later try can make these work.
+            return TransportError(f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, ValueError):
+            # A header with a newline or an address Django cannot encode: never sendable.
+            return TransportError(str(exc), permanent=True, reason=PROVIDER)
+        return TransportError(f"{type(exc).__name__}: {exc}")
+
+    @staticmethod
+    def _provider_ref(mail: EmailMultiAlternatives) -> str:
+        status = getattr(mail, "anymail_status", None)
+        if status is not None and isinstance(status.message_id, str):
+            return status.message_id[:100]
+        return mail.extra_headers["Message-ID"].strip("<>")[:100]
+
+
+def _recipients_refused(exc: smtplib.SMTPRecipientsRefused) -> TransportError:
+    codes = [code for code, _reply in exc.recipients.values()]
+    text = "; ".join(
+        f"{address}: {code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
+        for address, (code, reply) in exc.recipients.items()
+    )
+    permanent = bool(codes) and all(code >= 500 for code in codes)
+    return TransportError(text, permanent=permanent, reason=BOUNCED if permanent else "")
+
+
+def _anymail_error(exc: Exception) -> TransportError:
+    status = getattr(exc, "status_code", None)
+    permanent = status is not None and 400 <= status < 500 and status not in RETRYABLE_API_STATUSES
+    return TransportError(str(exc)[:500], permanent=permanent, reason=PROVIDER if permanent else "")
+
+
+def _smtp_text(exc: smtplib.SMTPResponseException) -> str:
+    reply = exc.smtp_error
+    if isinstance(reply, bytes):
+        reply = reply.decode(errors="replace")
+    return f"{exc.smtp_code} {reply}"

@@ -1,0 +1,104 @@
+"""Handing written deliveries to the task workers, and taking back what a crash left.
+
+Work is enqueued only after the transaction that wrote the deliveries commits. A task
+covers a range of delivery ids of one message and channel; the first range of each channel
+is small so the first deliveries leave at once while the rest is still being enqueued.
+Workers claim rows atomically, so a range enqueued twice is harmless.
+"""
+
+from datetime import datetime, timedelta
+from itertools import zip_longest
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
+from django_tasks import default_task_backend
+
+from .models import Delivery, DeliveryState
+
+SENT_BY_WORKERS = ("email", "sms", "push", "voice")
+
+
+def enqueue_message(message_id: int) -> None:
+    transaction.on_commit(lambda: enqueue_ranges(message_id))
+
+
+def schedule_dispatch(message_id: int, when: datetime) -> None:
+    """Send a scheduled message at its time. The periodic tick is the safety net for a
+    backend that cannot defer or a task that was lost."""
+    from . import tasks
+
+    def enqueue() -> None:
+        if default_task_backend.supports_defer:
+            tasks.dispatch_message.using(run_after=when).enqueue(message_id)
+
+    transaction.on_commit(enqueue)
+
+
+def ranges(lo: int, hi: int, first: int, size: int) -> list[tuple[int, int]]:
+    out, start, step = [], lo, first
+    while start <= hi:
+        end = min(start + step - 1, hi)
+        out.append((start, end))
+        start, step = end + 1, size
+    return out
+
+
+def enqueue_ranges(message_id: int, state_filter: Q | None = None) -> int:
+    """Enqueue one task per id range and channel, channels interleaved. Returns tasks."""
+    from . import tasks
+
+    pending = Delivery.objects.filter(message_id=message_id, channel__in=SENT_BY_WORKERS)
+    pending = pending.filter(state_filter or Q(state=DeliveryState.QUEUED))
+    spans = pending.values("channel").annotate(lo=Min("id"), hi=Max("id"), n=Count("id"))
+    per_channel = [
+        [
+            (span["channel"], lo, hi)
+            for lo, hi in ranges(
+                span["lo"],
+                span["hi"],
+                settings.DELIVERY_FIRST_BATCH_SIZE,
+                settings.DELIVERY_BATCH_SIZE,
+            )
+        ]
+        for span in spans.order_by()
+    ]
+    count = 0
+    for round_ in zip_longest(*per_channel):
+        for item in round_:
+            if item:
+                tasks.deliver_range.enqueue(message_id, *item)
+                count += 1
+    return count
+
+
+def enqueue_ids(ids: list[int], channel: str, run_after: datetime | None = None) -> None:
+    from . import tasks
+
+    if not ids:
+        return
+    task = tasks.deliver_ids
+    if run_after is not None:
+        if not default_task_backend.supports_defer:
+            return  # the tick picks them up when they are due
+        task = task.using(run_after=run_after)
+    transaction.on_commit(lambda: task.enqueue(ids, channel))
+
+
+def recover(now: datetime | None = None) -> int:
+    """Re-enqueue deliveries whose worker died (lease expired), retries that are due and
+    queued rows nobody picked up for two lease periods. Returns tasks enqueued."""
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    stale = (
+        Q(state=DeliveryState.INFLIGHT, lease_until__lt=now)
+        | Q(state=DeliveryState.AWAITING_RETRY, next_attempt_at__lte=now)
+        | Q(state=DeliveryState.QUEUED, next_attempt_at__lt=now - 2 * lease)
+    )
+    message_ids = (
+        Delivery.objects.filter(stale, channel__in=SENT_BY_WORKERS)
+        .values_list("message_id", flat=True)
+        .distinct()
+    )
+    return sum(enqueue_ranges(mid, stale) for mid in list(message_ids))

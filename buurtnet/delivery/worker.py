@@ -1,0 +1,275 @@
+"""What a delivery worker does with a batch: claim, hold back, send, record, retry, fall back.
+
+The bookkeeping is batched (one UPDATE per few dozen deliveries) so that the transport's
+connection stays busy; a crash between a send and its record re-sends at most those few
+with the same idempotency key, which the provider drops as a duplicate.
+"""
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import outbox
+from .channels import Outcome, TransportError, get_transport
+from .models import Delivery, DeliveryState, PushSubscription, Reason
+
+FLUSH_EVERY = 50
+LOCAL = ZoneInfo("Europe/Brussels")
+
+
+def claimable(now: datetime) -> Q:
+    return (
+        Q(state=DeliveryState.QUEUED)
+        | Q(state=DeliveryState.AWAITING_RETRY, next_attempt_at__lte=now)
+        | Q(state=DeliveryState.INFLIGHT, lease_until__lt=now)
+    )
+
+
+def claim(selection: Q) -> list[int]:
+    """Atomically take the claimable deliveries in selection for this worker."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.filter(selection)
+            .filter(claimable(now))
+            .select_for_update(skip_locked=True)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        if ids:
+            Delivery.objects.filter(id__in=ids).update(
+                state=DeliveryState.INFLIGHT,
+                lease_until=now + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS),
+            )
+    return ids
+
+
+def deliver_range(message_id: int, channel: str, lo: int, hi: int) -> int:
+    ids = claim(Q(message_id=message_id, channel=channel, id__gte=lo, id__lte=hi))
+    return process(ids, channel)
+
+
+def deliver_ids(ids: list[int], channel: str) -> int:
+    return process(claim(Q(id__in=ids, channel=channel)), channel)
+
+
+def hold_until(rule: dict, person, now: datetime) -> tuple[datetime, str] | None:
+    """When a delivery must wait: the member's quiet hours (unless the rule says they do
+    not apply, as for alerts) or the plan's sending hours."""
+    local = now.astimezone(LOCAL)
+    if rule.get("quiet_hours_apply", True) and person.quiet_hours_start and person.quiet_hours_end:
+        end = _window_end(local, person.quiet_hours_start, person.quiet_hours_end)
+        if end:
+            return end, Reason.QUIET_HOURS
+    start, until = rule.get("send_from"), rule.get("send_until")
+    if start and until:
+        start_t = datetime.strptime(start[:5], "%H:%M").time()
+        until_t = datetime.strptime(until[:5], "%H:%M").time()
+        # Outside the sending window is the same as inside the window until → from.
+        end = _window_end(local, until_t, start_t)
+        if end:
+            return end, Reason.SENDING_HOURS
+    return None
+
+
+def _window_end(local: datetime, start, end) -> datetime | None:
+    """If local time lies in [start, end) (which may cross midnight), when it ends."""
+    t = local.time()
+    inside = (start <= t < end) if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    candidate = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if candidate <= local:
+        candidate += timedelta(days=1)
+    return candidate
+
+
+@dataclass
+class Book:
+    """Outcomes collected while sending, written in a few statements."""
+
+    channel: str
+    sent: list[tuple[int, str]] = field(default_factory=list)
+    later: list[tuple[Delivery, datetime, str, str]] = field(default_factory=list)
+    failed: list[tuple[Delivery, str, str]] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    follow_up: list[tuple[int, datetime]] = field(default_factory=list)
+    fallbacks: dict[str, list[int]] = field(default_factory=dict)
+
+    def pending(self) -> int:
+        return len(self.sent) + len(self.later) + len(self.failed) + len(self.skipped)
+
+    def flush(self) -> None:
+        now = timezone.now()
+        with transaction.atomic():
+            self._flush_sent(now)
+            for delivery_id, reason in self.skipped:
+                Delivery.objects.filter(pk=delivery_id).update(
+                    state=DeliveryState.SKIPPED, reason=reason, lease_until=None
+                )
+            for delivery, when, reason, error in self.later:
+                Delivery.objects.filter(pk=delivery.pk).update(
+                    state=DeliveryState.AWAITING_RETRY,
+                    next_attempt_at=when,
+                    reason=reason,
+                    error=error[:500],
+                    lease_until=None,
+                    attempts=F("attempts") + (1 if error else 0),
+                )
+                self.follow_up.append((delivery.pk, when))
+            for delivery, reason, error in self.failed:
+                Delivery.objects.filter(pk=delivery.pk).update(
+                    state=DeliveryState.FAILED,
+                    reason=reason,
+                    error=error[:500],
+                    lease_until=None,
+                    attempts=F("attempts") + 1,
+                )
+                self._fall_back(delivery)
+        self.sent, self.later, self.failed, self.skipped = [], [], [], []
+
+    def _flush_sent(self, now: datetime) -> None:
+        plain = [pk for pk, ref in self.sent if not ref]
+        if plain:
+            Delivery.objects.filter(id__in=plain).update(
+                state=DeliveryState.SENT,
+                sent_at=now,
+                lease_until=None,
+                reason="",
+                error="",
+                attempts=F("attempts") + 1,
+            )
+        with_ref = [Delivery(pk=pk, provider_ref=ref) for pk, ref in self.sent if ref]
+        if with_ref:
+            Delivery.objects.filter(id__in=[d.pk for d in with_ref]).update(
+                state=DeliveryState.SENT,
+                sent_at=now,
+                lease_until=None,
+                reason="",
+                error="",
+                attempts=F("attempts") + 1,
+            )
+            Delivery.objects.bulk_update(with_ref, ["provider_ref"])
+
+    def _fall_back(self, delivery: Delivery) -> None:
+        """Queue the member's next chosen channel that this message has not used yet."""
+        rule = delivery.recipient.link.rule
+        if not rule.get("fallback"):
+            return
+        person = delivery.recipient.person
+        used = set(
+            Delivery.objects.filter(recipient_id=delivery.recipient_id).values_list(
+                "channel", flat=True
+            )
+        )
+        for channel in person.channels or []:
+            if channel in used or channel == "inapp" or channel not in rule.get("channels", []):
+                continue
+            reason = unusable_reason(person, channel)
+            created = Delivery.objects.create(
+                message_id=delivery.message_id,
+                recipient_id=delivery.recipient_id,
+                channel=channel,
+                state=DeliveryState.SKIPPED if reason else DeliveryState.QUEUED,
+                reason=reason,
+                fallback_from=delivery,
+                next_attempt_at=timezone.now(),
+            )
+            if not reason:
+                self.fallbacks.setdefault(channel, []).append(created.pk)
+                return
+
+
+def unusable_reason(person, channel: str) -> str:
+    from allauth.account.models import EmailAddress
+
+    if channel in ("sms", "voice"):
+        if not person.phone:
+            return Reason.PHONE_MISSING
+        if not person.phone_verified:
+            return Reason.PHONE_UNVERIFIED
+    if (
+        channel == "email"
+        and not EmailAddress.objects.filter(user=person, email=person.email, verified=True).exists()
+    ):
+        return Reason.EMAIL_UNVERIFIED
+    if channel == "push" and not PushSubscription.objects.filter(person=person).exists():
+        return Reason.NO_PUSH
+    return ""
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential back-off with jitter, so a provider outage is not hammered in step."""
+    base = settings.DELIVERY_RETRY_BASE_SECONDS * (2 ** max(attempts - 1, 0))
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))
+
+
+def process(ids: list[int], channel: str) -> int:
+    """Send the claimed deliveries on one transport connection. Returns how many were
+    handed to the provider."""
+    if not ids:
+        return 0
+    from buurtnet.messaging.rendering import Renderer
+
+    rows = (
+        Delivery.objects.filter(id__in=ids, state=DeliveryState.INFLIGHT)
+        .select_related("recipient__person", "recipient__link__network", "message")
+        .order_by("id")
+    )
+    book = Book(channel=channel)
+    renderers: dict[int, Renderer] = {}
+    handed = 0
+    transport = get_transport(channel)
+    transport.open()
+    try:
+        for delivery in rows.iterator(chunk_size=200):
+            renderer = renderers.get(delivery.message_id)
+            if renderer is None:
+                renderer = renderers[delivery.message_id] = Renderer(delivery.message)
+            handed += _one(delivery, channel, transport, renderer, book)
+            if book.pending() >= FLUSH_EVERY:
+                book.flush()
+    finally:
+        book.flush()
+        transport.close()
+    _follow_up(book)
+    return handed
+
+
+def _one(delivery: Delivery, channel: str, transport, renderer, book: Book) -> int:
+    person = delivery.recipient.person
+    if channel not in (person.channels or []) and delivery.fallback_from_id is None:
+        book.skipped.append((delivery.pk, Reason.CHANNEL_WITHDRAWN))
+        return 0
+    now = timezone.now()
+    hold = hold_until(delivery.recipient.link.rule, person, now)
+    if hold:
+        book.later.append((delivery, hold[0], hold[1], ""))
+        return 0
+    envelope = renderer.envelope(delivery, person)
+    try:
+        outcome: Outcome = transport.send(envelope)
+    except TransportError as exc:
+        reason = exc.reason or Reason.PROVIDER
+        if exc.permanent or delivery.attempts + 1 >= settings.DELIVERY_MAX_ATTEMPTS:
+            book.failed.append((delivery, reason, exc.message))
+        else:
+            when = now + retry_delay(delivery.attempts + 1)
+            book.later.append((delivery, when, reason, exc.message))
+        return 0
+    book.sent.append((delivery.pk, outcome.provider_ref))
+    return 1
+
+
+def _follow_up(book: Book) -> None:
+    for channel, ids in book.fallbacks.items():
+        outbox.enqueue_ids(ids, channel)
+    if book.follow_up:
+        when = min(w for _pk, w in book.follow_up)
+        outbox.enqueue_ids([pk for pk, _w in book.follow_up], book.channel, run_after=when)

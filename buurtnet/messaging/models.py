@@ -1,0 +1,195 @@
+"""Messages from the police and coordinators to members, and what became of them.
+
+Sending writes the message, a snapshot of its recipients and one Delivery per recipient ×
+channel in one transaction (see buurtnet.delivery). Which rule of which plan applied is
+copied onto the message's networks, so editing a plan later never changes a sent message.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from buurtnet.plans.models import MessageKind
+
+
+class MessageStatus(models.TextChoices):
+    AWAITING_APPROVAL = "approval", _("Awaiting approval")
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENT = "sent", _("Sent")
+    CANCELLED = "cancelled", _("Cancelled")
+    REJECTED = "rejected", _("Not approved")
+
+
+class TargetKind(models.TextChoices):
+    NETWORKS = "networks", _("One or more BINs")
+    NETWORK_KIND = "network_kind", _("All BINs of a type")
+    MUNICIPALITY = "municipality", _("A municipality")
+    ZONE = "zone", _("The whole zone")
+    AREA = "area", _("An area drawn on the map")
+
+
+class Message(models.Model):
+    zone = models.ForeignKey("networks.PoliceZone", on_delete=models.PROTECT, related_name="+")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages_sent"
+    )
+    sender_role = models.CharField(_("sent as"), max_length=12)
+    kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices)
+    is_exercise = models.BooleanField(
+        _("exercise (drill)"),
+        default=False,
+        help_text=_("Members see it marked as an exercise."),
+    )
+    language = models.CharField(_("main language"), max_length=2, default="nl")
+    target = models.JSONField(_("target"), default=dict)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="forwards",
+        help_text=_("The police message a coordinator forwarded."),
+    )
+    attachment = models.FileField(
+        _("attachment"),
+        upload_to="messages/%Y/%m/",
+        blank=True,
+        help_text=_("A PDF leaflet, for example. Photos of suspects may not be shared."),
+    )
+    scheduled_for = models.DateTimeField(_("send at"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=500, blank=True)
+    recipient_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["zone", "-created_at"]),
+            models.Index(
+                fields=["scheduled_for"],
+                condition=models.Q(status="scheduled"),
+                name="message_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind}: {self.title}"
+
+    @property
+    def main_text(self) -> "MessageText | None":
+        texts = list(self.texts.all())
+        for text in texts:
+            if text.language == self.language:
+                return text
+        return texts[0] if texts else None
+
+    @property
+    def title(self) -> str:
+        text = self.main_text
+        return text.title if text else ""
+
+
+class MessageText(models.Model):
+    """One language version of a message."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=2)
+    title = models.CharField(_("title"), max_length=150)
+    body = models.TextField(_("message"))
+    sms_text = models.CharField(_("short text for SMS"), max_length=1530, blank=True)
+
+    class Meta:
+        verbose_name = _("message text")
+        verbose_name_plural = _("message texts")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "language"], name="message_text_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.title}"
+
+
+class ForwardStage(models.TextChoices):
+    MEMBERS = "members", _("Sent to the members")
+    COORDINATOR = "coordinator", _("Waiting for the coordinator to forward")
+    FORWARDED = "forwarded", _("Forwarded by the coordinator")
+
+
+class MessageNetwork(models.Model):
+    """A network a message went to, with the plan rule that applied there (a snapshot)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="networks")
+    network = models.ForeignKey(
+        "networks.Network", on_delete=models.CASCADE, related_name="message_links"
+    )
+    plan_version = models.PositiveIntegerField(null=True, blank=True)
+    rule = models.JSONField(default=dict)
+    stage = models.CharField(max_length=12, choices=ForwardStage.choices)
+    forward_due_at = models.DateTimeField(null=True, blank=True)
+    forwarded_at = models.DateTimeField(null=True, blank=True)
+    overdue_flagged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "network"], name="message_network_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["forward_due_at"],
+                condition=models.Q(stage="coordinator", overdue_flagged_at__isnull=True),
+                name="message_forward_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} → {self.network_id}"
+
+
+class Recipient(models.Model):
+    """A person a message was meant for: the audience snapshot taken when it was sent."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="recipients")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox"
+    )
+    link = models.ForeignKey(MessageNetwork, on_delete=models.CASCADE, related_name="recipients")
+    language = models.CharField(max_length=2)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "person"], name="recipient_once"),
+        ]
+        indexes = [models.Index(fields=["person", "-message"])]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} → {self.person_id}"
+
+
+class Reply(models.Model):
+    """What a member answered to a message, threaded to it (in-app, SMS or e-mail reply)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="replies")
+    recipient = models.ForeignKey(
+        Recipient, on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8)
+    body = models.TextField(_("reply"))
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"reply to {self.message_id}"

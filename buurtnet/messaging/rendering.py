@@ -1,0 +1,129 @@
+"""Turning a message into what each channel carries, in the recipient's language.
+
+Templates are rendered once per language and network; per recipient only the personal
+links are filled in, so rendering costs microseconds per delivery.
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from buurtnet.delivery.channels import Envelope
+
+from .models import Message
+
+SEEN_SALT = "buurtnet.messaging.seen"
+SEEN_MARK = "@@SEEN_URL@@"
+UNSUBSCRIBE_MARK = "@@UNSUBSCRIBE_URL@@"
+
+
+def seen_token(recipient_id: int) -> str:
+    return signing.Signer(salt=SEEN_SALT).sign(str(recipient_id))
+
+
+def recipient_from_token(token: str) -> int | None:
+    try:
+        return int(signing.Signer(salt=SEEN_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+def seen_url(recipient_id: int) -> str:
+    return settings.SITE_URL + reverse("messaging:seen", args=[seen_token(recipient_id)])
+
+
+def subject_prefix(message: Message) -> str:
+    parts = []
+    if message.is_exercise:
+        parts.append(_("EXERCISE"))
+    if message.kind == "alert":
+        parts.append(_("ALERT"))
+    return f"[{' – '.join(parts)}] " if parts else ""
+
+
+class Renderer:
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        self.texts = {t.language: t for t in message.texts.all()}
+        self.cache: dict[tuple[str, int, str], tuple[str, str, str]] = {}
+
+    def text_for(self, language: str):
+        return (
+            self.texts.get(language)
+            or self.texts.get(self.message.language)
+            or next(iter(self.texts.values()))
+        )
+
+    def _parts(self, language: str, network, channel: str) -> tuple[str, str, str]:
+        key = (language, network.pk, channel)
+        if key not in self.cache:
+            text = self.text_for(language)
+            with translation.override(text.language):
+                context = {
+                    "message": self.message,
+                    "text": text,
+                    "network": network,
+                    "seen_url": SEEN_MARK,
+                    "unsubscribe_url": UNSUBSCRIBE_MARK,
+                }
+                subject = subject_prefix(self.message) + text.title
+                if channel == "email":
+                    body = render_to_string("messaging/email/message.txt", context)
+                    html = render_to_string("messaging/email/message.html", context)
+                elif channel == "sms":
+                    marker = _("EXERCISE") + ": " if self.message.is_exercise else ""
+                    body, html = marker + (text.sms_text or text.title), ""
+                elif channel == "voice":
+                    intro = _("This is a message from your neighbourhood information network.")
+                    if self.message.is_exercise:
+                        intro += " " + _("This is an exercise.")
+                    body, html = f"{intro} {text.title}. {text.sms_text or text.body}", ""
+                else:
+                    body, html = text.sms_text or text.body[:240], ""
+            self.cache[key] = (subject, body, html)
+        return self.cache[key]
+
+    def envelope(self, delivery, person) -> Envelope:
+        recipient = delivery.recipient
+        subject, body, html = self._parts(
+            recipient.language, recipient.link.network, delivery.channel
+        )
+        url = seen_url(recipient.pk)
+        headers: dict[str, str] = {}
+        to = person.email
+        if delivery.channel == "email":
+            from buurtnet.delivery.unsubscribe import unsubscribe_url
+
+            unsubscribe = unsubscribe_url(person.pk, "email")
+            body = body.replace(SEEN_MARK, url).replace(UNSUBSCRIBE_MARK, unsubscribe)
+            html = html.replace(SEEN_MARK, url).replace(UNSUBSCRIBE_MARK, unsubscribe)
+            headers = {
+                "List-Unsubscribe": f"<{unsubscribe}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
+            if settings.EMAIL_REPLY_DOMAIN:
+                headers["Reply-To"] = (
+                    f"reply+{seen_token(recipient.pk).replace(':', '.')}"
+                    f"@{settings.EMAIL_REPLY_DOMAIN}"
+                )
+        elif delivery.channel in ("sms", "voice"):
+            to = person.phone
+        elif delivery.channel == "push":
+            to = str(person.pk)
+        return Envelope(
+            delivery_id=delivery.pk,
+            idempotency_key=delivery.idempotency_key,
+            channel=delivery.channel,
+            to=to,
+            person_id=person.pk,
+            language=recipient.language,
+            subject=subject,
+            text=body,
+            html=html,
+            url=url,
+            headers=headers,
+            urgent=self.message.kind == "alert",
+        )

@@ -1,0 +1,792 @@
+"""Composing, approving, sending and following up messages.
+
+Sending is set-based: the audience snapshot (Recipient) and one Delivery per recipient ×
+channel are written by a few INSERT … SELECT statements in the same transaction as the
+message, whatever the audience size; the delivery workers are enqueued after the commit.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from buurtnet.delivery import outbox
+from buurtnet.delivery.models import Delivery, DeliveryState
+from buurtnet.delivery.services import notify_person
+from buurtnet.networks.models import Membership, MembershipStatus, Network, PoliceZone, Role
+from buurtnet.networks.permissions import Standing
+from buurtnet.people.models import Channel, Person
+from buurtnet.people.phones import normalize_phone
+from buurtnet.plans.models import POLICE_ROLES, MessageKind, PoliceRoute, SenderRole
+from buurtnet.plans.services import EffectivePlan, effective_plans, sender_roles
+
+from . import content_check, sms_segments, targets
+from .models import (
+    ForwardStage,
+    Message,
+    MessageNetwork,
+    MessageStatus,
+    MessageText,
+    Recipient,
+    Reply,
+)
+
+COMPOSABLE_KINDS = [MessageKind.ALERT, MessageKind.NOTICE, MessageKind.TIP, MessageKind.RELAY]
+ROLE_PREFERENCE = [
+    SenderRole.OFFICER,
+    SenderRole.ZONE_STAFF,
+    SenderRole.COORDINATOR,
+    SenderRole.STEERING,
+    SenderRole.MEMBER,
+]
+ACKNOWLEDGE_WORDS = {"ok", "oké", "oke", "okay", "ja", "oui", "yes", "gezien", "vu"}
+
+
+@dataclass
+class Draft:
+    """What a sender composed, before any rule was applied."""
+
+    kind: str
+    texts: dict[str, dict]  # language -> {"title", "body", "sms_text"}
+    target: dict
+    language: str = "nl"
+    zone_id: int | None = None
+    scheduled_for: datetime | None = None
+    is_exercise: bool = False
+    attachment: object | None = None  # an UploadedFile
+
+
+@dataclass
+class Route:
+    """How the message reaches one network under that network's plan."""
+
+    network: Network
+    plan: EffectivePlan
+    rule: dict
+    sender_role: str
+    needs_approval: bool
+    stage: str
+
+
+@dataclass
+class Preview:
+    routes: list[Route]
+    excluded: list[tuple[Network, str]]
+    people: int = 0
+    channels: dict[str, int] = field(default_factory=dict)
+    not_reachable: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def deliveries(self) -> int:
+        return sum(self.channels.values())
+
+    @property
+    def rows(self) -> list[tuple[str, str, int, int]]:
+        labels = dict(Channel.choices)
+        return [
+            (channel, labels.get(channel, channel), n, self.not_reachable.get(channel, 0))
+            for channel, n in self.channels.items()
+        ]
+
+    @property
+    def needs_approval(self) -> bool:
+        return any(route.needs_approval for route in self.routes)
+
+
+# --- Who may send what, where ------------------------------------------------------------
+
+
+def sender_zones(person: Person) -> list[PoliceZone]:
+    standing = Standing.of(person)
+    network_ids = list(standing.network_roles)
+    ids = set(standing.zone_ids) | set(
+        Network.objects.filter(pk__in=network_ids).values_list("municipality__zone_id", flat=True)
+    )
+    if standing.is_superuser:
+        return list(PoliceZone.objects.order_by("name"))
+    return list(PoliceZone.objects.filter(pk__in=ids).order_by("name"))
+
+
+def plan_routes(
+    sender: Person, kind: str, networks: list[Network]
+) -> tuple[list[Route], list[tuple[Network, str]]]:
+    """Split networks into those whose plan lets this sender send this kind, and the rest
+    with the reason."""
+    plans = effective_plans(networks)
+    routes, excluded = [], []
+    coordinated = _networks_with_coordinator([n.pk for n in networks])
+    for network in networks:
+        plan = plans[network.pk]
+        rule = plan.rule(kind)
+        allowed = [r for r in ROLE_PREFERENCE if r in sender_roles(sender, network)]
+        allowed = [r for r in allowed if rule and r in rule["senders"]]
+        if not allowed:
+            excluded.append((network, _("its plan does not let you send this kind of message")))
+            continue
+        role = allowed[0]
+        via_coordinator = (
+            role in POLICE_ROLES
+            and plan.police_route == PoliceRoute.VIA_COORDINATOR
+            and network.pk in coordinated
+        )
+        routes.append(
+            Route(
+                network=network,
+                plan=plan,
+                rule=rule,
+                sender_role=role,
+                needs_approval=role in rule["approval_needed_for"],
+                stage=ForwardStage.COORDINATOR if via_coordinator else ForwardStage.MEMBERS,
+            )
+        )
+    return routes, excluded
+
+
+def _networks_with_coordinator(network_ids: list[int]) -> set[int]:
+    return set(
+        Membership.objects.filter(
+            network_id__in=network_ids, role=Role.COORDINATOR, status=MembershipStatus.APPROVED
+        ).values_list("network_id", flat=True)
+    )
+
+
+def _zone_for(sender: Person, draft: Draft) -> PoliceZone:
+    zones = sender_zones(sender)
+    if not zones:
+        raise PermissionDenied
+    if draft.zone_id is None:
+        return zones[0]
+    for zone in zones:
+        if zone.pk == int(draft.zone_id):
+            return zone
+    raise ValidationError({"target": _("You cannot send messages in that zone.")})
+
+
+def prepare(sender: Person, draft: Draft) -> tuple[PoliceZone, Preview]:
+    """Resolve the target and the plans. Raises PermissionDenied when no targeted network's
+    plan lets this person send this kind, ValidationError for a bad target."""
+    if draft.kind not in COMPOSABLE_KINDS:
+        raise ValidationError({"kind": _("Choose what kind of message this is.")})
+    zone = _zone_for(sender, draft)
+    try:
+        networks = targets.resolve(zone.pk, draft.target)
+    except ValidationError as exc:
+        raise ValidationError({"target": exc.messages}) from exc
+    if not networks:
+        raise ValidationError({"target": _("No running BIN lies in the chosen target.")})
+    routes, excluded = plan_routes(sender, draft.kind, networks)
+    if not routes:
+        raise PermissionDenied(_("The communication plan does not let you send this message."))
+    return zone, Preview(routes=routes, excluded=excluded)
+
+
+# --- Validation --------------------------------------------------------------------------
+
+
+def validate(sender: Person, draft: Draft, preview: Preview) -> None:
+    """Every rule a message must meet before it is stored; raises one ValidationError
+    with the errors per field so the form can show each next to its field."""
+    errors: dict[str, list[str]] = {}
+
+    def add(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    texts = {lang: t for lang, t in draft.texts.items() if any(v.strip() for v in t.values())}
+    if draft.language not in texts:
+        add(f"body_{draft.language}", _("Write the message in its main language."))
+    for lang, text in texts.items():
+        if not text.get("title", "").strip():
+            add(f"title_{lang}", _("Give the message a title."))
+        if not text.get("body", "").strip():
+            add(f"body_{lang}", _("The message is empty. Write what members need to know."))
+    limit = min(route.plan.sms_segment_limit for route in preview.routes)
+    for lang, text in texts.items():
+        sms = text.get("sms_text", "")
+        counted = sms_segments.count(sms)
+        if counted.segments > limit:
+            add(
+                f"sms_text_{lang}",
+                _(
+                    "The SMS text takes %(segments)d SMS segments; the plan allows at most "
+                    "%(limit)d. Shorten it."
+                )
+                % {"segments": counted.segments, "limit": limit},
+            )
+    if draft.scheduled_for and draft.scheduled_for <= timezone.now():
+        add("scheduled_for", _("That moment has passed. Choose a time in the future."))
+    police = all(route.sender_role in POLICE_ROLES for route in preview.routes)
+    plates_allowed = police and all(route.rule["plates_allowed"] for route in preview.routes)
+    for lang, text in texts.items():
+        for name in ("title", "body", "sms_text"):
+            findings = content_check.check_text(text.get(name, ""), allow_plates=plates_allowed)
+            if police:
+                findings = [f for f in findings if f.kind == "plate"]
+            for finding in findings:
+                add(f"{name}_{lang}", finding.explanation)
+    if draft.attachment is not None and not police:
+        draft.attachment.seek(0)
+        data = draft.attachment.read()
+        draft.attachment.seek(0)
+        for finding in content_check.check_attachment(data, draft.attachment.name):
+            add("attachment", finding.explanation)
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- Audience and preview ----------------------------------------------------------------
+
+
+def _channel_like(column: str, channel: str) -> str:
+    """SQL true when a JSON list column holds channel. Channel names are fixed words, so a
+    textual match on the quoted name is exact and works the same on SQLite and PostgreSQL."""
+    assert channel.isalpha()
+    return f"CAST({column} AS TEXT) LIKE '%%\"{channel}\"%%'"
+
+
+def audience_counts(preview: Preview) -> Preview:
+    """Fill in how many people and deliveries per channel the message will make."""
+    members_ids = [r.network.pk for r in preview.routes if r.stage == ForwardStage.MEMBERS]
+    coordinator_ids = [r.network.pk for r in preview.routes if r.stage == ForwardStage.COORDINATOR]
+    audience, params = _audience_sql(members_ids, coordinator_ids)
+    people_sql = f"SELECT COUNT(DISTINCT m.person_id) {audience}"
+    with connection.cursor() as cursor:
+        cursor.execute(people_sql, params)
+        preview.people = cursor.fetchone()[0]
+        for channel in ("email", "sms", "push", "voice", "inapp"):
+            ids = [r.network.pk for r in preview.routes if channel in r.rule["channels"]]
+            if channel == "inapp":
+                ids = [r.network.pk for r in preview.routes]
+            if not ids:
+                continue
+            chosen = "1=1" if channel == "inapp" else _channel_like("p.channels", channel)
+            usable = _usable_sql(channel)
+            placeholders = ",".join(["%s"] * len(ids))
+            cursor.execute(
+                f"SELECT COUNT(DISTINCT CASE WHEN {usable} THEN m.person_id END), "
+                f"COUNT(DISTINCT m.person_id) {audience} "
+                f"AND m.network_id IN ({placeholders}) AND {chosen}",
+                [*params, *ids],
+            )
+            ok, chose = cursor.fetchone()
+            if chose:
+                preview.channels[channel] = ok
+                if chose - ok:
+                    preview.not_reachable[channel] = chose - ok
+    return preview
+
+
+def _audience_sql(members_ids: list[int], coordinator_ids: list[int]) -> tuple[str, list]:
+    conditions, params = [], []
+    if members_ids:
+        conditions.append(f"m.network_id IN ({','.join(['%s'] * len(members_ids))})")
+        params += members_ids
+    if coordinator_ids:
+        conditions.append(
+            f"(m.network_id IN ({','.join(['%s'] * len(coordinator_ids))}) AND m.role = %s)"
+        )
+        params += [*coordinator_ids, Role.COORDINATOR]
+    where = " OR ".join(conditions) or "1=0"
+    return (
+        "FROM networks_membership m JOIN people_person p ON p.id = m.person_id "
+        f"WHERE m.status = 'approved' AND p.is_active = TRUE AND ({where})",
+        params,
+    )
+
+
+def _usable_sql(channel: str) -> str:
+    """SQL true when the person can be reached on channel; the reach report explains the
+    rest (see `_skip_reason_sql`)."""
+    if channel == "email":
+        return (
+            "EXISTS (SELECT 1 FROM account_emailaddress e WHERE e.user_id = p.id "
+            "AND e.verified = TRUE AND e.email = p.email)"
+        )
+    if channel in ("sms", "voice"):
+        return "(p.phone <> '' AND p.phone_verified_at IS NOT NULL)"
+    if channel == "push":
+        return "EXISTS (SELECT 1 FROM delivery_pushsubscription s WHERE s.person_id = p.id)"
+    return "1=1"
+
+
+def _skip_reason_sql(channel: str) -> str:
+    if channel == "email":
+        return "'email_unverified'"
+    if channel in ("sms", "voice"):
+        return "CASE WHEN p.phone = '' THEN 'phone_missing' ELSE 'phone_unverified' END"
+    if channel == "push":
+        return "'no_push'"
+    return "''"
+
+
+def preview_message(sender: Person, draft: Draft) -> Preview:
+    _zone, preview = prepare(sender, draft)
+    return audience_counts(preview)
+
+
+# --- Submitting --------------------------------------------------------------------------
+
+
+def submit(sender: Person, draft: Draft) -> Message:
+    """Store a composed message and send it now, schedule it, or queue it for approval."""
+    zone, preview = prepare(sender, draft)
+    validate(sender, draft, preview)
+    with transaction.atomic():
+        message = _create(sender, zone, draft, preview)
+        if preview.needs_approval:
+            message.status = MessageStatus.AWAITING_APPROVAL
+            message.save(update_fields=["status"])
+            _tell_approvers(message, preview)
+        elif draft.scheduled_for:
+            message.status = MessageStatus.SCHEDULED
+            message.save(update_fields=["status"])
+            outbox.schedule_dispatch(message.pk, draft.scheduled_for)
+        else:
+            send(message)
+    return message
+
+
+def _create(sender: Person, zone: PoliceZone, draft: Draft, preview: Preview) -> Message:
+    role = preview.routes[0].sender_role
+    message = Message.objects.create(
+        zone=zone,
+        sender=sender,
+        sender_role=role,
+        kind=draft.kind,
+        status=MessageStatus.SCHEDULED,
+        is_exercise=draft.is_exercise,
+        language=draft.language,
+        target=draft.target,
+        scheduled_for=draft.scheduled_for,
+    )
+    if draft.attachment is not None:
+        message.attachment.save(draft.attachment.name, draft.attachment, save=True)
+    MessageText.objects.bulk_create(
+        MessageText(
+            message=message,
+            language=lang,
+            title=text["title"].strip(),
+            body=text["body"].strip(),
+            sms_text=text.get("sms_text", "").strip(),
+        )
+        for lang, text in draft.texts.items()
+        if text.get("title", "").strip() and text.get("body", "").strip()
+    )
+    MessageNetwork.objects.bulk_create(
+        MessageNetwork(
+            message=message,
+            network=route.network,
+            plan_version=route.plan.version,
+            rule=route.rule,
+            stage=route.stage,
+        )
+        for route in preview.routes
+    )
+    return message
+
+
+def _tell_approvers(message: Message, preview: Preview) -> None:
+    network_ids = [r.network.pk for r in preview.routes if r.needs_approval]
+    approver_roles = {r.rule["approver"] for r in preview.routes if r.needs_approval}
+    approvers = Person.objects.filter(
+        memberships__network_id__in=network_ids,
+        memberships__role__in=approver_roles,
+        memberships__status=MembershipStatus.APPROVED,
+    ).distinct()
+    for person in approvers:
+        notify_person(person, "messaging/email/approval_needed", {"message": message})
+
+
+def send(message: Message) -> int:
+    """Write the audience snapshot and the deliveries, mark the message sent and enqueue
+    the workers after commit. Must run inside the caller's transaction. Returns the number
+    of recipients."""
+    now = timezone.now()
+    links = list(message.networks.all())
+    languages = list(message.texts.values_list("language", flat=True))
+    with connection.cursor() as cursor:
+        count = _insert_recipients(cursor, message, languages, now)
+        for channel in ("email", "sms", "push", "voice"):
+            link_ids = [link.pk for link in links if channel in link.rule.get("channels", [])]
+            if link_ids:
+                _insert_deliveries(cursor, message.pk, channel, link_ids, now)
+        _insert_inapp(cursor, message.pk, now)
+    for link in links:
+        if link.stage == ForwardStage.COORDINATOR:
+            link.forward_due_at = now + timedelta(
+                minutes=_forward_minutes(link.network_id, message)
+            )
+            link.save(update_fields=["forward_due_at"])
+    message.status = MessageStatus.SENT
+    message.sent_at = now
+    message.recipient_count = count
+    message.save(update_fields=["status", "sent_at", "recipient_count"])
+    outbox.enqueue_message(message.pk)
+    return count
+
+
+def _forward_minutes(network_id: int, message: Message) -> int:
+    network = Network.objects.select_related("municipality").get(pk=network_id)
+    return effective_plans([network])[network_id].forward_within_minutes
+
+
+def _insert_recipients(cursor, message: Message, languages: list[str], now) -> int:
+    placeholders = ",".join(["%s"] * len(languages))
+    cursor.execute(
+        "INSERT INTO messaging_recipient (message_id, person_id, link_id, language) "  # noqa: S608 - fixed fragments only; values are parameters
+        "SELECT %s, m.person_id, MIN(l.id), "
+        f"CASE WHEN p.language IN ({placeholders}) THEN p.language "
+        f"WHEN MIN(n.language) IN ({placeholders}) THEN MIN(n.language) ELSE %s END "
+        "FROM networks_membership m "
+        "JOIN messaging_messagenetwork l ON l.network_id = m.network_id AND l.message_id = %s "
+        "JOIN networks_network n ON n.id = m.network_id "
+        "JOIN people_person p ON p.id = m.person_id "
+        "WHERE m.status = 'approved' AND p.is_active = TRUE "
+        "AND (l.stage = 'members' OR m.role = 'coordinator') "
+        "GROUP BY m.person_id, p.language",
+        [message.pk, *languages, *languages, message.language, message.pk],
+    )
+    return cursor.rowcount
+
+
+def _insert_deliveries(cursor, message_id: int, channel: str, link_ids: list[int], now) -> None:
+    usable = _usable_sql(channel)
+    when = connection.ops.adapt_datetimefield_value(now)
+    cursor.execute(
+        "INSERT INTO delivery_delivery (message_id, recipient_id, channel, state, reason, "  # noqa: S608 - fixed fragments only; values are parameters
+        "error, attempts, next_attempt_at, provider_ref, queued_at) "
+        f"SELECT r.message_id, r.id, %s, CASE WHEN {usable} THEN 'queued' ELSE 'skipped' END, "
+        f"CASE WHEN {usable} THEN '' ELSE {_skip_reason_sql(channel)} END, '', 0, %s, '', %s "
+        "FROM messaging_recipient r JOIN people_person p ON p.id = r.person_id "
+        f"WHERE r.message_id = %s AND r.link_id IN ({','.join(['%s'] * len(link_ids))}) "
+        f"AND {_channel_like('p.channels', channel)} "
+        "ORDER BY r.id",
+        [channel, when, when, message_id, *link_ids],
+    )
+
+
+def _insert_inapp(cursor, message_id: int, now) -> None:
+    """The inbox is the database itself: the in-app delivery is done once written."""
+    when = connection.ops.adapt_datetimefield_value(now)
+    cursor.execute(
+        "INSERT INTO delivery_delivery (message_id, recipient_id, channel, state, reason, "
+        "error, attempts, provider_ref, queued_at, sent_at, delivered_at) "
+        "SELECT r.message_id, r.id, 'inapp', 'delivered', '', '', 0, '', %s, %s, %s "
+        "FROM messaging_recipient r WHERE r.message_id = %s",
+        [when, when, when, message_id],
+    )
+
+
+def dispatch_scheduled(message_id: int) -> bool:
+    """Send a scheduled message whose time has come. Safe to call twice."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status != MessageStatus.SCHEDULED:
+            return False
+        if message.scheduled_for and message.scheduled_for > timezone.now():
+            return False
+        send(message)
+    return True
+
+
+def dispatch_due(now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    due = Message.objects.filter(status=MessageStatus.SCHEDULED, scheduled_for__lte=now)
+    return sum(dispatch_scheduled(pk) for pk in due.values_list("pk", flat=True))
+
+
+# --- Managing a message --------------------------------------------------------------------
+
+
+def can_manage(person: Person, message: Message) -> bool:
+    """The sender, and the police of the message's networks, follow up a message."""
+    if message.sender_id == person.pk:
+        return True
+    standing = Standing.of(person)
+    if standing.is_superuser or message.zone_id in standing.zone_ids:
+        return True
+    network_ids = set(message.networks.values_list("network_id", flat=True))
+    return any(standing.network_roles.get(n) == Role.OFFICER for n in network_ids)
+
+
+def cancel(message: Message, by: Person) -> Message:
+    if not can_manage(by, message):
+        raise PermissionDenied
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.status not in (MessageStatus.SCHEDULED, MessageStatus.AWAITING_APPROVAL):
+            raise ValidationError(_("Only a message that has not been sent can be cancelled."))
+        message.status = MessageStatus.CANCELLED
+        message.decided_by, message.decided_at = by, timezone.now()
+        message.save(update_fields=["status", "decided_by", "decided_at"])
+    return message
+
+
+def approval_queue(person: Person):
+    """Messages waiting for this person's approval: relays in BINs where they are the
+    approver the plan names."""
+    standing = Standing.of(person)
+    approver_networks = [n for n, role in standing.network_roles.items() if role in (Role.OFFICER,)]
+    coordinator_networks = [
+        n for n, role in standing.network_roles.items() if role == Role.COORDINATOR
+    ]
+    return (
+        Message.objects.filter(status=MessageStatus.AWAITING_APPROVAL)
+        .filter(
+            Q(networks__network_id__in=approver_networks, networks__rule__approver="officer")
+            | Q(
+                networks__network_id__in=coordinator_networks,
+                networks__rule__approver="coordinator",
+            )
+        )
+        .exclude(sender=person)
+        .distinct()
+        .select_related("sender")
+        .prefetch_related("texts")
+    )
+
+
+def decide(message: Message, by: Person, approve: bool, note: str = "") -> Message:
+    if not approval_queue(by).filter(pk=message.pk).exists():
+        raise PermissionDenied
+    if not approve and not note.strip():
+        raise ValidationError({"note": _("Tell the sender why it is not approved.")})
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.status != MessageStatus.AWAITING_APPROVAL:
+            raise ValidationError(_("This message was already decided on."))
+        message.decided_by, message.decided_at = by, timezone.now()
+        message.decision_note = note.strip()
+        if not approve:
+            message.status = MessageStatus.REJECTED
+            message.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+            notify_person(message.sender, "messaging/email/not_approved", {"message": message})
+            return message
+        message.save(update_fields=["decided_by", "decided_at", "decision_note"])
+        if message.scheduled_for and message.scheduled_for > timezone.now():
+            message.status = MessageStatus.SCHEDULED
+            message.save(update_fields=["status"])
+            outbox.schedule_dispatch(message.pk, message.scheduled_for)
+        else:
+            send(message)
+    return message
+
+
+# --- Two levels: the coordinator forwards police messages ---------------------------------
+
+
+def forward_queue(person: Person):
+    standing = Standing.of(person)
+    ids = [n for n, role in standing.network_roles.items() if role == Role.COORDINATOR]
+    return (
+        MessageNetwork.objects.filter(network_id__in=ids, stage=ForwardStage.COORDINATOR)
+        .select_related("message", "network")
+        .prefetch_related("message__texts")
+        .order_by("forward_due_at")
+    )
+
+
+def forward(link: MessageNetwork, by: Person, texts: dict[str, dict]) -> Message:
+    """The coordinator passes a police message on to their members, possibly shortened.
+    Only fragments already in the police text may contain plates or phone numbers."""
+    if not forward_queue(by).filter(pk=link.pk).exists():
+        raise PermissionDenied
+    parent = link.message
+    original = " ".join(f"{t.title} {t.body} {t.sms_text}" for t in parent.texts.all())
+    errors: dict[str, list[str]] = {}
+    for lang, text in texts.items():
+        if not text.get("body", "").strip() and not text.get("title", "").strip():
+            continue
+        if not text.get("body", "").strip():
+            errors.setdefault(f"body_{lang}", []).append(_("The message is empty."))
+        for name in ("title", "body", "sms_text"):
+            for finding in content_check.check_text(text.get(name, "")):
+                if finding.text not in original:
+                    errors.setdefault(f"{name}_{lang}", []).append(finding.explanation)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        link = MessageNetwork.objects.select_for_update().get(pk=link.pk)
+        if link.stage != ForwardStage.COORDINATOR:
+            raise ValidationError(_("This message was already forwarded."))
+        child = Message.objects.create(
+            zone=parent.zone,
+            sender=by,
+            sender_role=SenderRole.COORDINATOR,
+            kind=parent.kind,
+            status=MessageStatus.SCHEDULED,
+            is_exercise=parent.is_exercise,
+            language=parent.language,
+            target={"type": "networks", "networks": [link.network_id]},
+            parent=parent,
+        )
+        MessageText.objects.bulk_create(
+            MessageText(
+                message=child,
+                language=lang,
+                title=t["title"].strip(),
+                body=t["body"].strip(),
+                sms_text=t.get("sms_text", "").strip(),
+            )
+            for lang, t in texts.items()
+            if t.get("title", "").strip() and t.get("body", "").strip()
+        )
+        MessageNetwork.objects.create(
+            message=child,
+            network=link.network,
+            plan_version=link.plan_version,
+            rule=link.rule,
+            stage=ForwardStage.MEMBERS,
+        )
+        send(child)
+        link.stage = ForwardStage.FORWARDED
+        link.forwarded_at = timezone.now()
+        link.save(update_fields=["stage", "forwarded_at"])
+    return child
+
+
+def flag_overdue_forwards(now: datetime | None = None) -> int:
+    """Tell the officer about police messages a coordinator did not forward in time."""
+    now = now or timezone.now()
+    overdue = MessageNetwork.objects.filter(
+        stage=ForwardStage.COORDINATOR, overdue_flagged_at__isnull=True, forward_due_at__lte=now
+    ).select_related("message__sender", "network")
+    flagged = 0
+    for link in overdue:
+        with transaction.atomic():
+            updated = MessageNetwork.objects.filter(
+                pk=link.pk, overdue_flagged_at__isnull=True
+            ).update(overdue_flagged_at=now)
+            if updated:
+                notify_person(
+                    link.message.sender,
+                    "messaging/email/forward_overdue",
+                    {"message": link.message, "network": link.network},
+                )
+                flagged += 1
+    return flagged
+
+
+# --- Members: inbox, seen, acknowledge, reply ---------------------------------------------
+
+
+def inbox(person: Person):
+    return (
+        Recipient.objects.filter(person=person, message__status=MessageStatus.SENT)
+        .select_related("message", "link__network")
+        .prefetch_related("message__texts")
+        .order_by(
+            # Unread first, then newest.
+            Q(seen_at__isnull=False),
+            "-message__sent_at",
+            "-id",
+        )
+    )
+
+
+def mark_seen(recipient: Recipient) -> None:
+    if recipient.seen_at is None:
+        now = timezone.now()
+        Recipient.objects.filter(pk=recipient.pk, seen_at__isnull=True).update(seen_at=now)
+        recipient.seen_at = now
+
+
+def acknowledge(recipient: Recipient) -> None:
+    now = timezone.now()
+    Recipient.objects.filter(pk=recipient.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now
+    )
+    Recipient.objects.filter(pk=recipient.pk, seen_at__isnull=True).update(seen_at=now)
+    recipient.refresh_from_db(fields=["seen_at", "acknowledged_at"])
+
+
+def reply(recipient: Recipient, body: str, channel: str = "inapp") -> Reply:
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": _("Write your reply first.")})
+    mark_seen(recipient)
+    created = Reply.objects.create(
+        message_id=recipient.message_id,
+        recipient=recipient,
+        author_id=recipient.person_id,
+        channel=channel,
+        body=body[:4000],
+    )
+    message = recipient.message
+    notify_person(message.sender, "messaging/email/reply_received", {"message": message})
+    return created
+
+
+def reply_by_phone(phone: str, text: str, channel: str = "sms") -> str:
+    """Thread an SMS reply to the newest message this number received by SMS.
+    "OK" (in any of our languages) acknowledges; anything else is a reply."""
+    number = _e164(phone)
+    if not number:
+        return "unknown"
+    recipient = (
+        Recipient.objects.filter(
+            person__phone=number,
+            person__phone_verified_at__isnull=False,
+            deliveries__channel=channel,
+            deliveries__state__in=[DeliveryState.SENT, DeliveryState.DELIVERED],
+            message__sent_at__gte=timezone.now() - timedelta(days=7),
+        )
+        .select_related("message")
+        .order_by("-message__sent_at", "-id")
+        .first()
+    )
+    if recipient is None:
+        return "unknown"
+    words = text.strip().strip(".!").lower()
+    if words in ACKNOWLEDGE_WORDS:
+        acknowledge(recipient)
+        return "acknowledged"
+    reply(recipient, text, channel=channel)
+    return "replied"
+
+
+# --- Following up -------------------------------------------------------------------------
+
+
+def progress(message: Message) -> dict:
+    """Deliveries per channel and state, and how many people saw and acknowledged it."""
+    counts: dict[str, dict[str, int]] = {}
+    rows = (
+        Delivery.objects.filter(message=message)
+        .values_list("channel", "state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for channel, state, n in rows:
+        counts.setdefault(channel, {})[state] = n
+    people = Recipient.objects.filter(message=message).aggregate(
+        total=Count("id"),
+        seen=Count("id", filter=Q(seen_at__isnull=False)),
+        acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
+    )
+    return {"message": message.pk, "status": message.status, "channels": counts, **people}
+
+
+def unreached(message: Message):
+    """People the message did not reach on any channel but the inbox, with the reasons."""
+    reached = Delivery.objects.filter(
+        recipient=OuterRef("pk"), state__in=[DeliveryState.SENT, DeliveryState.DELIVERED]
+    ).exclude(channel="inapp")
+    return (
+        Recipient.objects.filter(message=message, seen_at__isnull=True)
+        .annotate(reached=Exists(reached))
+        .filter(reached=False)
+        .select_related("person", "link__network")
+        .prefetch_related("deliveries")
+        .order_by("person__full_name")
+    )
+
+
+def _e164(phone: str) -> str:
+    try:
+        return normalize_phone(phone) if phone else ""
+    except ValidationError:
+        return ""

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("", views.message_list, name="list"),
+    path("new/", views.compose, name="compose"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/progress/", views.progress, name="progress"),
+    path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("<int:pk>/decide/", views.decide, name="decide"),
+    path("forward/<int:pk>/", views.forward, name="forward"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/", views.inbox_item, name="inbox_item"),
+    path("inbox/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("seen/<str:token>/", views.seen, name="seen"),
+]

@@ -1,0 +1,264 @@
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from buurtnet.networks.maps import build_map
+from buurtnet.networks.models import Network
+
+from . import services
+from .forms import ComposeForm, ForwardForm, ReplyForm
+from .models import Message, MessageNetwork, MessageStatus, Recipient
+from .rendering import recipient_from_token
+from .targets import RECEIVING_STATUSES
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def _zone(request: HttpRequest):
+    zones = services.sender_zones(request.user)
+    if not zones:
+        raise PermissionDenied
+    wanted = request.POST.get("zone") or request.GET.get("zone")
+    for zone in zones:
+        if str(zone.pk) == wanted:
+            return zone, zones
+    return zones[0], zones
+
+
+@login_required
+def compose(request: HttpRequest) -> HttpResponse:
+    zone, zones = _zone(request)
+    initial = {"kind": "alert", "language": request.user.language, "target_type": "networks"}
+    form = ComposeForm(request.POST or None, request.FILES or None, zone=zone, initial=initial)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        draft = form.draft(zone.pk)
+        try:
+            if request.POST.get("action") == "send":
+                message = services.submit(request.user, draft)
+                flash.success(request, _sent_text(message))
+                return redirect("messaging:detail", message.pk)
+            preview = services.preview_message(request.user, draft)
+            zone_, checked = services.prepare(request.user, draft)
+            services.validate(request.user, draft, checked)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except PermissionDenied as exc:
+            return render(
+                request,
+                "messaging/compose.html",
+                _compose_context(form, zone, zones, None, str(exc) or None),
+                status=403,
+            )
+    return render(request, "messaging/compose.html", _compose_context(form, zone, zones, preview))
+
+
+def _sent_text(message: Message) -> str:
+    if message.status == MessageStatus.AWAITING_APPROVAL:
+        return _("The message waits for approval. You will be told when it goes out.")
+    if message.status == MessageStatus.SCHEDULED:
+        return _("The message is scheduled.")
+    return _("The message is on its way.")
+
+
+def _compose_context(form, zone, zones, preview, denied: str | None = None) -> dict:
+    networks = Network.objects.filter(
+        municipality__zone=zone, status__in=RECEIVING_STATUSES
+    ).select_related("municipality")
+    return {
+        "form": form,
+        "zone": zone,
+        "zones": zones,
+        "preview": preview,
+        "denied": denied,
+        "area_map": build_map(networks),
+    }
+
+
+@login_required
+def message_list(request: HttpRequest) -> HttpResponse:
+    sent = (
+        Message.objects.filter(sender=request.user)
+        .prefetch_related("texts")
+        .order_by("-created_at")[:50]
+    )
+    return render(
+        request,
+        "messaging/list.html",
+        {
+            "sent": sent,
+            "approvals": services.approval_queue(request.user)[:50],
+            "forwards": services.forward_queue(request.user)[:50],
+        },
+    )
+
+
+def _managed(request: HttpRequest, pk: int) -> Message:
+    message = get_object_or_404(Message.objects.prefetch_related("texts"), pk=pk)
+    if not services.can_manage(request.user, message):
+        raise Http404
+    return message
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _managed(request, pk)
+    return render(
+        request,
+        "messaging/detail.html",
+        {
+            "message": message,
+            "progress": services.progress(message),
+            "links": message.networks.select_related("network"),
+            "seen": message.recipients.filter(seen_at__isnull=False)
+            .select_related("person")
+            .order_by("-seen_at")[:200],
+            "unreached": services.unreached(message)[:500],
+            "replies": message.replies.select_related("author"),
+        },
+    )
+
+
+@login_required
+def progress(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _managed(request, pk)
+    return render(
+        request,
+        "messaging/_progress.html",
+        {"message": message, "progress": services.progress(message)},
+    )
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _managed(request, pk)
+    try:
+        services.cancel(message, request.user)
+        flash.success(request, _("The message was cancelled; nobody received it."))
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
+    return redirect("messaging:detail", message.pk)
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_object_or_404(Message, pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.decide(message, request.user, approve, request.POST.get("note", ""))
+        flash.success(request, _("Approved and sent.") if approve else _("Not approved."))
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
+    return redirect("messaging:list")
+
+
+@login_required
+def forward(request: HttpRequest, pk: int) -> HttpResponse:
+    link = get_object_or_404(MessageNetwork.objects.select_related("message", "network"), pk=pk)
+    if not services.forward_queue(request.user).filter(pk=link.pk).exists():
+        raise Http404
+    texts = list(link.message.texts.all())
+    languages = [t.language for t in texts]
+    initial = {}
+    for t in texts:
+        initial |= {f"title_{t.language}": t.title, f"body_{t.language}": t.body}
+        initial[f"sms_text_{t.language}"] = t.sms_text
+    form = ForwardForm(request.POST or None, languages=languages, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        chosen = {
+            lang: {
+                "title": data[f"title_{lang}"],
+                "body": data[f"body_{lang}"],
+                "sms_text": data.get(f"sms_text_{lang}", ""),
+            }
+            for lang in languages
+        }
+        try:
+            services.forward(link, request.user, chosen)
+            flash.success(request, _("Forwarded to the members."))
+            return redirect("messaging:list")
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return render(request, "messaging/forward.html", {"form": form, "link": link})
+
+
+# --- Members -------------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    return render(request, "messaging/inbox.html", {"items": services.inbox(request.user)[:100]})
+
+
+def _own(request: HttpRequest, pk: int) -> Recipient:
+    recipient = get_object_or_404(
+        Recipient.objects.select_related("message", "link__network").prefetch_related(
+            "message__texts"
+        ),
+        pk=pk,
+        person=request.user,
+        message__status=MessageStatus.SENT,
+    )
+    return recipient
+
+
+@login_required
+def inbox_item(request: HttpRequest, pk: int) -> HttpResponse:
+    recipient = _own(request, pk)
+    services.mark_seen(recipient)
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.reply(recipient, form.cleaned_data["body"])
+        flash.success(request, _("Thank you. Your reply went to the sender."))
+        return redirect("messaging:inbox_item", recipient.pk)
+    return render(request, "messaging/inbox_item.html", _item_context(recipient, form))
+
+
+def _item_context(recipient: Recipient, form=None, token: str = "") -> dict:
+    renderer_text = None
+    texts = {t.language: t for t in recipient.message.texts.all()}
+    renderer_text = texts.get(recipient.language) or texts.get(recipient.message.language)
+    return {"recipient": recipient, "text": renderer_text, "form": form, "token": token}
+
+
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    recipient = _own(request, pk)
+    services.acknowledge(recipient)
+    if request.headers.get("HX-Request"):
+        return render(request, "messaging/_acknowledged.html", {"recipient": recipient})
+    flash.success(request, _("Thank you. The sender sees that you have read it."))
+    return redirect("messaging:inbox_item", recipient.pk)
+
+
+def seen(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-click link in e-mails: no log-in needed, the signed token names the recipient."""
+    recipient_id = recipient_from_token(token)
+    recipient = (
+        Recipient.objects.select_related("message", "link__network")
+        .prefetch_related("message__texts")
+        .filter(pk=recipient_id, message__status=MessageStatus.SENT)
+        .first()
+    )
+    if recipient is None:
+        return render(request, "messaging/seen_invalid.html", status=404)
+    if request.method == "POST":
+        services.acknowledge(recipient)
+    else:
+        services.mark_seen(recipient)
+    return render(request, "messaging/seen.html", _item_context(recipient, token=token))

@@ -1,0 +1,116 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from buurtnet.people.models import Channel
+
+from .models import Approver, MessageKind, PoliceRoute, SenderRole
+
+RULE_KINDS = [k.value for k in MessageKind]
+
+
+class PlanForm(forms.Form):
+    """A whole plan on one page: the route of police messages and one rule per kind."""
+
+    police_route = forms.ChoiceField(label=_("Police messages go"), choices=PoliceRoute.choices)
+    forward_within_minutes = forms.IntegerField(
+        label=_("The coordinator forwards within (minutes)"), min_value=1, max_value=1440
+    )
+    sms_segment_limit = forms.IntegerField(
+        label=_("Longest SMS (segments)"), min_value=1, max_value=10
+    )
+    note = forms.CharField(label=_("What changed"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in RULE_KINDS:
+            p = f"{kind}__"
+            self.fields[p + "senders"] = forms.MultipleChoiceField(
+                label=_("Who may send"),
+                choices=SenderRole.choices,
+                widget=forms.CheckboxSelectMultiple,
+            )
+            self.fields[p + "approval_needed_for"] = forms.MultipleChoiceField(
+                label=_("Needs approval when sent by"),
+                choices=SenderRole.choices,
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+            )
+            self.fields[p + "approver"] = forms.ChoiceField(
+                label=_("Approved by"), choices=Approver.choices
+            )
+            self.fields[p + "channels"] = forms.MultipleChoiceField(
+                label=_("Channels"), choices=Channel.choices, widget=forms.CheckboxSelectMultiple
+            )
+            self.fields[p + "quiet_hours_apply"] = forms.BooleanField(
+                label=_("Members' quiet hours apply"), required=False
+            )
+            self.fields[p + "send_from"] = forms.TimeField(
+                label=_("Send only from"),
+                required=False,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            )
+            self.fields[p + "send_until"] = forms.TimeField(
+                label=_("until"),
+                required=False,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            )
+            self.fields[p + "response_minutes"] = forms.IntegerField(
+                label=_("Expected response time (minutes)"), required=False, min_value=1
+            )
+            self.fields[p + "fallback"] = forms.BooleanField(
+                label=_("Fall back to the member's next channel"), required=False
+            )
+            self.fields[p + "plates_allowed"] = forms.BooleanField(
+                label=_("Police may include number plates"), required=False
+            )
+
+    @classmethod
+    def initial_from(cls, content: dict) -> dict:
+        initial = {
+            "police_route": content["police_route"],
+            "forward_within_minutes": content["forward_within_minutes"],
+            "sms_segment_limit": content["sms_segment_limit"],
+        }
+        for rule in content["rules"]:
+            for name, value in rule.items():
+                if name != "kind":
+                    initial[f"{rule['kind']}__{name}"] = value
+        return initial
+
+    def sections(self) -> list[tuple[str, str, list]]:
+        labels = dict(MessageKind.choices)
+        return [
+            (kind, labels[kind], [f for f in self if f.name.startswith(kind + "__")])
+            for kind in RULE_KINDS
+        ]
+
+    def content(self) -> dict:
+        data = self.cleaned_data
+        rules = []
+        for kind in RULE_KINDS:
+            p = f"{kind}__"
+            rules.append(
+                {
+                    "kind": kind,
+                    "senders": data[p + "senders"],
+                    "approval_needed_for": data[p + "approval_needed_for"],
+                    "approver": data[p + "approver"],
+                    "channels": data[p + "channels"],
+                    "quiet_hours_apply": data[p + "quiet_hours_apply"],
+                    "send_from": data[p + "send_from"].isoformat()
+                    if data[p + "send_from"]
+                    else None,
+                    "send_until": data[p + "send_until"].isoformat()
+                    if data[p + "send_until"]
+                    else None,
+                    "response_minutes": data[p + "response_minutes"],
+                    "fallback": data[p + "fallback"],
+                    "plates_allowed": data[p + "plates_allowed"],
+                }
+            )
+        return {
+            "police_route": data["police_route"],
+            "forward_within_minutes": data["forward_within_minutes"],
+            "sms_segment_limit": data["sms_segment_limit"],
+            "rules": rules,
+        }
