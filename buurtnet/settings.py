@@ -178,6 +178,8 @@ if os.environ.get("EMAIL_HOST"):
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 else:
     EMAIL_BACKEND = "buurtnet.delivery.mail.OutboxEmailBackend"
+# Without a timeout a hung SMTP server would hold a delivery worker forever.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # Hosted e-mail providers through Anymail: set EMAIL_BACKEND to e.g.
 # "anymail.backends.postmark.EmailBackend" and ANYMAIL as that provider's page says.
 if os.environ.get("EMAIL_BACKEND"):

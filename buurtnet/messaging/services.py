@@ -480,13 +480,13 @@ def _insert_inapp(cursor, message_id: int, now) -> None:
     )
 
 
-def dispatch_scheduled(message_id: int) -> bool:
+def dispatch_scheduled(message_id: int, now: datetime | None = None) -> bool:
     """Send a scheduled message whose time has come. Safe to call twice."""
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.status != MessageStatus.SCHEDULED:
             return False
-        if message.scheduled_for and message.scheduled_for > timezone.now():
+        if message.scheduled_for and message.scheduled_for > (now or timezone.now()):
             return False
         send(message)
     return True
@@ -495,7 +495,7 @@ def dispatch_scheduled(message_id: int) -> bool:
 def dispatch_due(now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = Message.objects.filter(status=MessageStatus.SCHEDULED, scheduled_for__lte=now)
-    return sum(dispatch_scheduled(pk) for pk in due.values_list("pk", flat=True))
+    return sum(dispatch_scheduled(pk, now) for pk in due.values_list("pk", flat=True))
 
 
 # --- Managing a message --------------------------------------------------------------------

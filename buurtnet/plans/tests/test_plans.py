@@ -1,0 +1,76 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from buurtnet.plans import services
+from buurtnet.plans.defaults import DEFAULT_PLAN
+from buurtnet.plans.models import PlanStatus
+
+
+def content(**changes) -> dict:
+    plan = {**DEFAULT_PLAN, "rules": [dict(r) for r in DEFAULT_PLAN["rules"]]}
+    plan.update(changes)
+    return plan
+
+
+def test_a_new_bin_follows_the_zone_default_until_a_plan_is_agreed(world):
+    plan = services.effective_plan(world.network)
+    assert not plan.is_agreed
+    assert plan.rule("alert")["quiet_hours_apply"] is False
+
+
+def test_a_draft_becomes_active_only_when_coordinator_and_officer_approved_it(world):
+    draft = services.write_draft(world.network, world.coordinator, content())
+    services.approve(draft, world.coordinator)
+    draft.refresh_from_db()
+    assert draft.status == PlanStatus.DRAFT
+    services.approve(draft, world.officer)
+    draft.refresh_from_db()
+    assert draft.status == PlanStatus.ACTIVE
+    assert services.effective_plan(world.network).version == draft.version
+
+
+def test_an_edit_makes_a_new_draft_and_keeps_the_active_version(world):
+    first = services.write_draft(world.network, world.officer, content())
+    services.approve(first, world.officer)
+    services.approve(first, world.coordinator)
+    second = services.write_draft(
+        world.network, world.officer, content(police_route="via_coordinator")
+    )
+    first.refresh_from_db()
+    assert (first.status, second.status, second.version) == ("active", "draft", 2)
+    assert services.effective_plan(world.network).police_route == "direct"
+
+
+def test_an_older_draft_cannot_be_approved_after_a_newer_one(world):
+    old = services.write_draft(world.network, world.officer, content())
+    services.write_draft(world.network, world.officer, content(sms_segment_limit=2))
+    with pytest.raises(ValidationError):
+        services.approve(old, world.coordinator)
+
+
+def test_a_member_cannot_write_or_approve_a_plan(world):
+    with pytest.raises(PermissionDenied):
+        services.write_draft(world.network, world.member, content())
+    draft = services.write_draft(world.network, world.officer, content())
+    with pytest.raises(PermissionDenied):
+        services.approve(draft, world.member)
+
+
+def test_a_rule_without_channels_is_refused(world):
+    bad = content()
+    bad["rules"][0]["channels"] = []
+    with pytest.raises(ValidationError):
+        services.write_draft(world.network, world.officer, bad)
+
+
+def test_the_zone_template_is_where_a_new_bin_starts(world):
+    services.save_zone_template(world.zone, world.zone_staff, content(sms_segment_limit=2))
+    assert services.effective_plan(world.network).sms_segment_limit == 2
+
+
+def test_plan_page_shows_versions_to_the_coordinator_but_not_to_a_member(world, client):
+    services.write_draft(world.network, world.officer, content())
+    client.force_login(world.coordinator)
+    assert client.get(f"/plans/bin/{world.network.pk}/").status_code == 200
+    client.force_login(world.member)
+    assert client.get(f"/plans/bin/{world.network.pk}/").status_code == 404
