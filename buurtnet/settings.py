@@ -243,4 +243,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # One line per SMS request would drown the workers' own log.
+    "loggers": {"httpx": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
 }

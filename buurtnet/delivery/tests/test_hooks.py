@@ -59,6 +59,7 @@ def make_delivery(
 
 @pytest.fixture(autouse=True)
 def _hook_settings(settings):
+    settings.SMS_TRANSPORT = "simulator"
     settings.SMS_WEBHOOK_SECRET = SECRET
     settings.SITE_URL = SITE
     settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
@@ -179,6 +180,16 @@ def test_simulator_receipt_without_a_signature_is_refused(client):
 def test_simulator_receipt_for_an_unknown_id_answers_404_so_it_is_retried(client):
     answer = post_simulator(client, "sms_simulator_status", {"id": "sim-x", "status": "delivered"})
     assert answer.status_code == 404
+
+
+@pytest.mark.django_db
+def test_simulator_hooks_are_closed_when_another_sms_transport_is_configured(client, settings):
+    settings.SMS_TRANSPORT = "twilio"
+    delivery = make_delivery()
+    answer = post_simulator(client, "sms_simulator_status", {"id": "sim-1", "status": "delivered"})
+    assert answer.status_code == 403
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SENT
 
 
 @pytest.mark.django_db
