@@ -116,6 +116,12 @@ class Delivery(models.Model):
         return f"{self.channel} #{self.pk} ({self.state})"
 
     @property
+    def channel_label(self) -> str:
+        from buurtnet.people.models import Channel
+
+        return dict(Channel.choices).get(self.channel, self.channel)
+
+    @property
     def idempotency_key(self) -> str:
         return f"bn-{self.message_id}-{self.recipient_id}-{self.channel}"
 

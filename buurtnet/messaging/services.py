@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -679,8 +679,8 @@ def inbox(person: Person):
         .select_related("message", "link__network")
         .prefetch_related("message__texts")
         .order_by(
-            # Unread first, then newest.
-            Q(seen_at__isnull=False),
+            # Unread first (False sorts before True), then newest.
+            ExpressionWrapper(Q(seen_at__isnull=False), output_field=BooleanField()).asc(),
             "-message__sent_at",
             "-id",
         )

@@ -6,8 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from buurtnet.delivery.models import DeliveryState
 from buurtnet.networks.maps import build_map
 from buurtnet.networks.models import Network
+from buurtnet.people.models import Channel
 
 from . import services
 from .forms import ComposeForm, ForwardForm, ReplyForm
@@ -49,9 +51,9 @@ def compose(request: HttpRequest) -> HttpResponse:
                 message = services.submit(request.user, draft)
                 flash.success(request, _sent_text(message))
                 return redirect("messaging:detail", message.pk)
-            preview = services.preview_message(request.user, draft)
-            zone_, checked = services.prepare(request.user, draft)
+            _zone_checked, checked = services.prepare(request.user, draft)
             services.validate(request.user, draft, checked)
+            preview = services.audience_counts(checked)
         except ValidationError as exc:
             _apply_errors(form, exc)
         except PermissionDenied as exc:
@@ -119,7 +121,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "messaging/detail.html",
         {
             "message": message,
-            "progress": services.progress(message),
+            "progress": _progress(message),
             "links": message.networks.select_related("network"),
             "seen": message.recipients.filter(seen_at__isnull=False)
             .select_related("person")
@@ -136,8 +138,37 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "messaging/_progress.html",
-        {"message": message, "progress": services.progress(message)},
+        {"message": message, "progress": _progress(message)},
     )
+
+
+# The progress table's columns and the delivery states each one adds up.
+PROGRESS_COLUMNS = {
+    "waiting": (DeliveryState.QUEUED, DeliveryState.INFLIGHT, DeliveryState.AWAITING_RETRY),
+    "sent": (DeliveryState.SENT,),
+    "delivered": (DeliveryState.DELIVERED,),
+    "failed": (DeliveryState.FAILED, DeliveryState.BOUNCED),
+    "not_sent": (DeliveryState.SKIPPED, DeliveryState.CANCELLED),
+}
+
+
+def _progress(message: Message) -> dict:
+    """services.progress with one row per channel, its states summed into the table's
+    columns (a template cannot add up states that may be missing)."""
+    progress = services.progress(message)
+    labels = dict(Channel.choices)
+    progress["rows"] = [
+        {
+            "channel": channel,
+            "label": labels.get(channel, channel),
+            **{
+                column: sum(states.get(state, 0) for state in column_states)
+                for column, column_states in PROGRESS_COLUMNS.items()
+            },
+        }
+        for channel, states in progress["channels"].items()
+    ]
+    return progress
 
 
 @login_required
@@ -199,9 +230,12 @@ def forward(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Members -------------------------------------------------------------------------------
 
 
+# Unread first, then newest. services.inbox orders by a bare Q, which Django cannot order
+# by ("'Q' object has no attribute 'asc'"); once it orders by this, drop the re-ordering.
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "messaging/inbox.html", {"items": services.inbox(request.user)[:100]})
+    items = services.inbox(request.user)[:100]
+    return render(request, "messaging/inbox.html", {"items": items})
 
 
 def _own(request: HttpRequest, pk: int) -> Recipient:

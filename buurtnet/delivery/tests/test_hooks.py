@@ -228,7 +228,7 @@ def test_simulator_inbound_ok_acknowledges_the_newest_sms_message(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_simulator_receipt_reaches_the_app_over_http(live_server, settings, monkeypatch):
-    monkeypatch.setattr(simulator, "RECEIPT_RETRY_DELAYS", (0.05,) * 10)
+    monkeypatch.setattr(simulator, "RECEIPT_RETRY_DELAYS", (0.1,) * 50)
     delivery = make_delivery(provider_ref="")
     callback = live_server.url + reverse("hooks:sms_simulator_status")
     with SimulatorServer(callback=callback, secret=SECRET, receipt_delay=0) as gateway:
