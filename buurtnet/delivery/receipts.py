@@ -43,8 +43,22 @@ def record_receipt(provider_ref: str, status: str, error: str = "") -> bool:
     found = Delivery.objects.filter(provider_ref=provider_ref)
     changes = receipt_changes(status.lower(), error)
     if changes and found.filter(state__in=MOVABLE_STATES).update(**changes):
+        if changes["state"] == DeliveryState.FAILED:
+            _fall_back(found)
         return True
     return found.exists()
+
+
+def _fall_back(found) -> None:
+    """A provider that could not deliver: try the member's next channel, as the worker
+    does for a send that failed outright."""
+    from . import outbox
+    from .worker import fall_back
+
+    for delivery in found.select_related("recipient__person", "recipient__link"):
+        created = fall_back(delivery)
+        if created is not None:
+            outbox.enqueue_ids([created.pk], created.channel)
 
 
 def receipt_changes(status: str, error: str) -> dict | None:

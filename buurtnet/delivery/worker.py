@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from . import outbox
 from .channels import Outcome, TransportError, get_transport
-from .models import Delivery, DeliveryState, PushSubscription, Reason
+from .models import DONE_STATES, PENDING_STATES, Delivery, DeliveryState, PushSubscription, Reason
 
 FLUSH_EVERY = 50
 LOCAL = ZoneInfo("Europe/Brussels")
@@ -158,32 +158,41 @@ class Book:
             Delivery.objects.bulk_update(with_ref, ["provider_ref"])
 
     def _fall_back(self, delivery: Delivery) -> None:
-        """Queue the member's next chosen channel that this message has not used yet."""
-        rule = delivery.recipient.link.rule
-        if not rule.get("fallback"):
-            return
-        person = delivery.recipient.person
-        used = set(
-            Delivery.objects.filter(recipient_id=delivery.recipient_id).values_list(
-                "channel", flat=True
-            )
+        created = fall_back(delivery)
+        if created is not None:
+            self.fallbacks.setdefault(created.channel, []).append(created.pk)
+
+
+def fall_back(delivery: Delivery) -> Delivery | None:
+    """When the plan's rule allows it and no other channel reached (or is still trying to
+    reach) the member, queue the next channel they chose that this message has not used,
+    even one the rule does not list: the member's own choice of a second way to reach them.
+    Returns the queued delivery (to be enqueued by the caller)."""
+    rule = delivery.recipient.link.rule
+    if not rule.get("fallback"):
+        return None
+    person = delivery.recipient.person
+    others = Delivery.objects.filter(recipient_id=delivery.recipient_id).exclude(pk=delivery.pk)
+    live = (*PENDING_STATES, *DONE_STATES)
+    if others.exclude(channel="inapp").filter(state__in=live).exists():
+        return None
+    used = set(others.values_list("channel", flat=True)) | {delivery.channel}
+    for channel in person.channels or []:
+        if channel in used or channel == "inapp":
+            continue
+        reason = unusable_reason(person, channel)
+        created = Delivery.objects.create(
+            message_id=delivery.message_id,
+            recipient_id=delivery.recipient_id,
+            channel=channel,
+            state=DeliveryState.SKIPPED if reason else DeliveryState.QUEUED,
+            reason=reason,
+            fallback_from=delivery,
+            next_attempt_at=timezone.now(),
         )
-        for channel in person.channels or []:
-            if channel in used or channel == "inapp" or channel not in rule.get("channels", []):
-                continue
-            reason = unusable_reason(person, channel)
-            created = Delivery.objects.create(
-                message_id=delivery.message_id,
-                recipient_id=delivery.recipient_id,
-                channel=channel,
-                state=DeliveryState.SKIPPED if reason else DeliveryState.QUEUED,
-                reason=reason,
-                fallback_from=delivery,
-                next_attempt_at=timezone.now(),
-            )
-            if not reason:
-                self.fallbacks.setdefault(channel, []).append(created.pk)
-                return
+        if not reason:
+            return created
+    return None
 
 
 def unusable_reason(person, channel: str) -> str:

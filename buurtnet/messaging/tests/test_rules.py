@@ -146,3 +146,19 @@ def test_an_sms_ok_reply_acknowledges_and_other_text_becomes_a_thread(world, now
     assert services.reply_by_phone(member.phone, "I saw the van at 22:10") == "replied"
     assert message.replies.get().body == "I saw the van at 22:10"
     assert Recipient.objects.get(message=message, person=member).acknowledged_at is not None
+
+
+def test_a_failed_sms_receipt_falls_back_to_the_members_next_channel(world, now_sends):
+    from buurtnet.delivery.receipts import record_receipt
+
+    member = world.member
+    member.channels = ["sms", "voice", "inapp"]  # a notice goes by SMS, not by voice
+    member.save()
+    message = now_sends(services.submit, world.officer, draft(world.network))
+    assert not Delivery.objects.filter(message=message, channel="voice").exists()
+    sms = Delivery.objects.get(message=message, recipient__person=member, channel="sms")
+    Delivery.objects.filter(pk=sms.pk).update(provider_ref="SM123")
+    now_sends(record_receipt, "SM123", "undelivered", "30005 unknown subscriber")
+    voice = Delivery.objects.get(message=message, recipient__person=member, channel="voice")
+    assert voice.fallback_from_id == sms.pk
+    assert voice.state == "sent"
