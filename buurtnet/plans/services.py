@@ -133,7 +133,7 @@ def _approver_role(person: Person, network: Network) -> str | None:
     return {Role.COORDINATOR: Approver.COORDINATOR, Role.OFFICER: Approver.OFFICER}.get(role)
 
 
-def _clean_rule(kind: str, data: dict) -> PlanRule:
+def rule_from_dict(kind: str, data: dict) -> PlanRule:
     rule = PlanRule(kind=kind)
     for name in RULE_FIELDS:
         value = data.get(name)
@@ -149,7 +149,7 @@ def write_draft(network: Network, by: Person, content: dict, note: str = "") -> 
     until this version is approved by both the coordinator and the officer."""
     if not can_edit_plan(by, network):
         raise PermissionDenied
-    rules = [_clean_rule(r["kind"], r) for r in content["rules"]]
+    rules = [rule_from_dict(r["kind"], r) for r in content["rules"]]
     errors = {}
     for rule in rules:
         try:
@@ -222,7 +222,7 @@ def save_zone_template(zone: PoliceZone, by: Person, content: dict) -> PlanTempl
     if not Standing.of(by).can_view_zone(zone.pk):
         raise PermissionDenied
     for r in content["rules"]:
-        _clean_rule(r["kind"], r).clean()
+        rule_from_dict(r["kind"], r).clean()
     template, _created = PlanTemplate.objects.update_or_create(
         zone=zone, defaults={"content": content, "updated_by": by, "updated_at": timezone.now()}
     )

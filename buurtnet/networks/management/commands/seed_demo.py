@@ -439,6 +439,68 @@ class Seeder:
         self._staff()
         self._members()
         reset_sequences([Person, Membership, MembershipChange, Consent])
+        self._confirm_emails()
+        self._plans()
+
+    def _confirm_emails(self) -> None:
+        """Members confirmed their e-mail when they signed up; leave one in 29 unconfirmed so
+        that a drill's reach report has something to show."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'INSERT INTO account_emailaddress (user_id, email, verified, "primary") '
+                "SELECT p.id, p.email, CASE WHEN p.id %% 29 = 0 THEN FALSE ELSE TRUE END, TRUE "
+                "FROM people_person p WHERE NOT EXISTS "
+                "(SELECT 1 FROM account_emailaddress e WHERE e.user_id = p.id)",
+                (),
+            )
+
+    def _plans(self) -> None:
+        """An agreed communication plan (the zone default, version 1) in every BIN that has
+        both a coordinator and an officer, approved by both."""
+        from buurtnet.plans.defaults import DEFAULT_PLAN
+        from buurtnet.plans.models import CommunicationPlan, PlanApproval, PlanRule
+        from buurtnet.plans.services import rule_from_dict
+
+        leads: dict[int, dict[str, int]] = {}
+        for network_id, role, person_id in Membership.objects.filter(
+            network__in=[b.network for b in self.bins],
+            role__in=[Role.COORDINATOR, Role.OFFICER],
+            status=MembershipStatus.APPROVED,
+        ).values_list("network_id", "role", "person_id"):
+            leads.setdefault(network_id, {})[role] = person_id
+        agreed = [n for n, roles in leads.items() if len(roles) == 2]
+        activated = self._ago(30, 200)
+        plans = CommunicationPlan.objects.bulk_create(
+            CommunicationPlan(
+                network_id=network_id,
+                version=1,
+                status="active",
+                police_route=DEFAULT_PLAN["police_route"],
+                forward_within_minutes=DEFAULT_PLAN["forward_within_minutes"],
+                sms_segment_limit=DEFAULT_PLAN["sms_segment_limit"],
+                created_by_id=leads[network_id][Role.OFFICER],
+                created_at=activated,
+                activated_at=activated,
+            )
+            for network_id in agreed
+        )
+        rules, approvals = [], []
+        for plan in plans:
+            for data in DEFAULT_PLAN["rules"]:
+                rule = rule_from_dict(data["kind"], data)
+                rule.plan = plan
+                rules.append(rule)
+            for role in (Role.COORDINATOR, Role.OFFICER):
+                approvals.append(
+                    PlanApproval(
+                        plan=plan,
+                        role=role,
+                        person_id=leads[plan.network_id][role],
+                        approved_at=activated,
+                    )
+                )
+        PlanRule.objects.bulk_create(rules)
+        PlanApproval.objects.bulk_create(approvals)
 
     def _network(self, name, municipality, kind, status, area) -> Network:
         path = STATUS_PATHS[status]
