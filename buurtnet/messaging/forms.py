@@ -46,7 +46,10 @@ class ComposeForm(forms.Form):
     is_exercise = forms.BooleanField(
         label=_("This is an exercise (drill)"),
         required=False,
-        help_text=_("Members see it marked as an exercise; the reach report shows who to fix."),
+        help_text=_(
+            "Members see it marked as an exercise. Afterwards, the list of people not reached "
+            "shows whose contact details to fix."
+        ),
     )
     attachment = forms.FileField(label=_("Attachment (optional)"), required=False)
 

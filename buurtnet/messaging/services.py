@@ -177,7 +177,7 @@ def prepare(sender: Person, draft: Draft) -> tuple[PoliceZone, Preview]:
     except ValidationError as exc:
         raise ValidationError({"target": exc.messages}) from exc
     if not networks:
-        raise ValidationError({"target": _("No running BIN lies in the chosen target.")})
+        raise ValidationError({"target": _("There is no active BIN in what you chose.")})
     routes, excluded = plan_routes(sender, draft.kind, networks)
     if not routes:
         raise PermissionDenied(_("The communication plan does not let you send this message."))

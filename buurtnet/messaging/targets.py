@@ -13,14 +13,15 @@ from .models import TargetKind
 
 # Messages go to running BINs: founding ones have no agreed plan or members yet.
 RECEIVING_STATUSES = (NetworkStatus.ACTIVE, NetworkStatus.DORMANT)
+MIN_CIRCLE_METRES = 50
 MAX_CIRCLE_METRES = 50_000
 
 
 def circle_polygon(longitude: float, latitude: float, radius_m: float, points: int = 48) -> dict:
     """A circle on the map as a GeoJSON polygon (metres turned into degrees at that latitude;
     at the size of a police zone the error is far below a street's width)."""
-    if not 0 < radius_m <= MAX_CIRCLE_METRES:
-        raise ValidationError(_("The circle's radius must be between 1 m and 50 km."))
+    if not MIN_CIRCLE_METRES <= radius_m <= MAX_CIRCLE_METRES:
+        raise ValidationError(_("The circle's radius must be between 50 m and 50 km."))
     dlat = radius_m / 111_320
     dlon = radius_m / (111_320 * math.cos(math.radians(latitude)))
     ring = [
