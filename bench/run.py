@@ -4,8 +4,10 @@
 
 Runs on a fresh SQLite file in a temporary directory; when BENCH_DATABASE_URL is set
 (e.g. postgres://postgres@127.0.0.1:5432/postgres) it runs again on a temporary
-PostgreSQL database created on that server and dropped afterwards. It prints figures;
-it is not a test and fails only when something breaks.
+PostgreSQL database created on that server and dropped afterwards. Then it runs the
+delivery benchmark (bench/delivery.py: an alert to 10,000 and 100,000 members through the
+outbox and real local sinks, on PostgreSQL; skipped when no server is reachable). It prints
+figures; it is not a test and fails only when something breaks.
 """
 
 import argparse
@@ -31,7 +33,29 @@ def main() -> int:
     args = parser.parse_args()
     if args.backend:
         return run_backend(args)
+    status = run_pages(args)
+    status |= run_delivery()
+    return status
 
+
+def run_delivery() -> int:
+    """The delivery benchmark in its own process (it sets up Django on its own database)."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    command = [sys.executable, str(Path(__file__).with_name("delivery.py"))]
+    process = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        # It got the same Ctrl-C: let it stop its workers and sinks and drop its database.
+        try:
+            return process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            process.wait()
+            raise
+
+
+def run_pages(args) -> int:
     status = 0
     with tempfile.TemporaryDirectory(prefix="buurtnet-bench-") as tmp:
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -44,8 +68,10 @@ def main() -> int:
 
     pg_url = os.environ.get("BENCH_DATABASE_URL")
     if not pg_url:
-        print("\nPostgreSQL: skipped (set BENCH_DATABASE_URL to a server the bench may create a")
-        print("temporary database on, e.g. postgres://postgres@127.0.0.1:5432/postgres).")
+        print("\nPostgreSQL page timings: skipped (set BENCH_DATABASE_URL to a server the bench")
+        print(
+            "may create a temporary database on, e.g. postgres://postgres@127.0.0.1:5432/postgres)."
+        )
         return status
     with tempfile.TemporaryDirectory(prefix="buurtnet-bench-") as tmp, temporary_pg(pg_url) as url:
         if url is None:
