@@ -69,11 +69,23 @@ class Delivery(models.Model):
     after a crash carries the same key and providers that honour one drop the duplicate.
     """
 
+    # No database constraint or own index on message and recipient: deliveries are only
+    # written by the INSERT … SELECT that reads the same message's recipients in the same
+    # transaction, and a database-level check on 300,000 rows doubles the COMMIT of a big
+    # alert. Deletion still cascades (Django's collector). The indexes below cover lookups.
     message = models.ForeignKey(
-        "messaging.Message", on_delete=models.CASCADE, related_name="deliveries"
+        "messaging.Message",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_constraint=False,
+        db_index=False,
     )
     recipient = models.ForeignKey(
-        "messaging.Recipient", on_delete=models.CASCADE, related_name="deliveries"
+        "messaging.Recipient",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_constraint=False,
+        db_index=False,
     )
     channel = models.CharField(max_length=8)
     state = models.CharField(max_length=10, choices=DeliveryState.choices)
@@ -84,7 +96,7 @@ class Delivery(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     provider_ref = models.CharField(max_length=100, blank=True)
     fallback_from = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
     )
     queued_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -104,6 +116,11 @@ class Delivery(models.Model):
                 fields=["next_attempt_at"],
                 condition=models.Q(state__in=["queued", "inflight", "retry"]),
                 name="delivery_pending_idx",
+            ),
+            models.Index(
+                fields=["fallback_from"],
+                condition=models.Q(fallback_from__isnull=False),
+                name="delivery_fallback_idx",
             ),
             models.Index(
                 fields=["provider_ref"],

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -20,6 +20,32 @@ from .channels import Outcome, TransportError, get_transport
 from .models import DONE_STATES, PENDING_STATES, Delivery, DeliveryState, PushSubscription, Reason
 
 FLUSH_EVERY = 50
+# What sending needs, and no more: a network's area and charter or a person's password
+# hash would cost more to load than the send itself.
+LOADED_FIELDS = (
+    "message_id",
+    "recipient_id",
+    "channel",
+    "state",
+    "attempts",
+    "fallback_from_id",
+    "recipient__language",
+    "recipient__link_id",
+    "recipient__person_id",
+    "recipient__person__email",
+    "recipient__person__phone",
+    "recipient__person__phone_verified_at",
+    "recipient__person__channels",
+    "recipient__person__quiet_hours_start",
+    "recipient__person__quiet_hours_end",
+    "recipient__link__rule",
+    "recipient__link__network_id",
+    "recipient__link__network__name",
+    "message__kind",
+    "message__is_exercise",
+    "message__language",
+    "message__sender_id",
+)
 LOCAL = ZoneInfo("Europe/Brussels")
 
 
@@ -135,27 +161,23 @@ class Book:
         self.sent, self.later, self.failed, self.skipped = [], [], [], []
 
     def _flush_sent(self, now: datetime) -> None:
-        plain = [pk for pk, ref in self.sent if not ref]
-        if plain:
-            Delivery.objects.filter(id__in=plain).update(
-                state=DeliveryState.SENT,
-                sent_at=now,
-                lease_until=None,
-                reason="",
-                error="",
-                attempts=F("attempts") + 1,
-            )
-        with_ref = [Delivery(pk=pk, provider_ref=ref) for pk, ref in self.sent if ref]
-        if with_ref:
-            Delivery.objects.filter(id__in=[d.pk for d in with_ref]).update(
-                state=DeliveryState.SENT,
-                sent_at=now,
-                lease_until=None,
-                reason="",
-                error="",
-                attempts=F("attempts") + 1,
-            )
-            Delivery.objects.bulk_update(with_ref, ["provider_ref"])
+        if not self.sent:
+            return
+        Delivery.objects.filter(id__in=[pk for pk, _ref in self.sent]).update(
+            state=DeliveryState.SENT,
+            sent_at=now,
+            lease_until=None,
+            reason="",
+            error="",
+            attempts=F("attempts") + 1,
+        )
+        refs = [(ref, pk) for pk, ref in self.sent if ref]
+        if refs:
+            # One prepared statement run per row: far cheaper than bulk_update's CASE.
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "UPDATE delivery_delivery SET provider_ref = %s WHERE id = %s", refs
+                )
 
     def _fall_back(self, delivery: Delivery) -> None:
         created = fall_back(delivery)
@@ -229,6 +251,7 @@ def process(ids: list[int], channel: str) -> int:
     rows = (
         Delivery.objects.filter(id__in=ids, state=DeliveryState.INFLIGHT)
         .select_related("recipient__person", "recipient__link__network", "message")
+        .only(*LOADED_FIELDS)
         .order_by("id")
     )
     book = Book(channel=channel)

@@ -157,11 +157,25 @@ class MessageNetwork(models.Model):
 class Recipient(models.Model):
     """A person a message was meant for: the audience snapshot taken when it was sent."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="recipients")
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox"
+    # Written only by the set-based INSERT … SELECT of `send()` from rows of the same
+    # transaction; see Delivery for why message and link carry no database constraint.
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        related_name="recipients",
+        db_constraint=False,
+        db_index=False,
     )
-    link = models.ForeignKey(MessageNetwork, on_delete=models.CASCADE, related_name="recipients")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox", db_index=False
+    )
+    link = models.ForeignKey(
+        MessageNetwork,
+        on_delete=models.CASCADE,
+        related_name="recipients",
+        db_constraint=False,
+        db_index=False,
+    )
     language = models.CharField(max_length=2)
     seen_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)

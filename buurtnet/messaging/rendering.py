@@ -18,6 +18,7 @@ from .models import Message
 SEEN_SALT = "buurtnet.messaging.seen"
 SEEN_MARK = "@@SEEN_URL@@"
 UNSUBSCRIBE_MARK = "@@UNSUBSCRIBE_URL@@"
+REPLY_MARK = "reply-to@placeholder.invalid"
 
 
 def seen_token(recipient_id: int) -> str:
@@ -91,27 +92,30 @@ class Renderer:
         subject, body, html = self._parts(
             recipient.language, recipient.link.network, delivery.channel
         )
-        url = seen_url(recipient.pk)
+        url = ""
         headers: dict[str, str] = {}
+        fill: dict[str, str] = {}
         to = person.email
         if delivery.channel == "email":
             from buurtnet.delivery.unsubscribe import unsubscribe_url
 
-            unsubscribe = unsubscribe_url(person.pk, "email")
-            body = body.replace(SEEN_MARK, url).replace(UNSUBSCRIBE_MARK, unsubscribe)
-            html = html.replace(SEEN_MARK, url).replace(UNSUBSCRIBE_MARK, unsubscribe)
+            url = seen_url(recipient.pk)
+            # The transport fills these in, so the rendered message stays the same for all.
+            fill = {SEEN_MARK: url, UNSUBSCRIBE_MARK: unsubscribe_url(person.pk, "email")}
             headers = {
-                "List-Unsubscribe": f"<{unsubscribe}>",
+                "List-Unsubscribe": f"<{UNSUBSCRIBE_MARK}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             }
             if settings.EMAIL_REPLY_DOMAIN:
-                headers["Reply-To"] = (
+                fill[REPLY_MARK] = (
                     f"reply+{seen_token(recipient.pk).replace(':', '.')}"
                     f"@{settings.EMAIL_REPLY_DOMAIN}"
                 )
+                headers["Reply-To"] = REPLY_MARK
         elif delivery.channel in ("sms", "voice"):
             to = person.phone
         elif delivery.channel == "push":
+            url = seen_url(recipient.pk)
             to = str(person.pk)
         return Envelope(
             delivery_id=delivery.pk,
@@ -125,5 +129,6 @@ class Renderer:
             html=html,
             url=url,
             headers=headers,
+            fill=fill,
             urgent=self.message.kind == "alert",
         )

@@ -292,6 +292,8 @@ def _audience_sql(members_ids: list[int], coordinator_ids: list[int]) -> tuple[s
     where = " OR ".join(conditions) or "1=0"
     return (
         "FROM networks_membership m JOIN people_person p ON p.id = m.person_id "
+        "LEFT JOIN account_emailaddress e ON e.user_id = p.id AND e.email = p.email "
+        "AND e.verified = TRUE "
         f"WHERE m.status = 'approved' AND p.is_active = TRUE AND ({where})",
         params,
     )
@@ -301,10 +303,8 @@ def _usable_sql(channel: str) -> str:
     """SQL true when the person can be reached on channel; the reach report explains the
     rest (see `_skip_reason_sql`)."""
     if channel == "email":
-        return (
-            "EXISTS (SELECT 1 FROM account_emailaddress e WHERE e.user_id = p.id "
-            "AND e.verified = TRUE AND e.email = p.email)"
-        )
+        # The confirmed address, joined once as "e" by the queries that use this.
+        return "(e.id IS NOT NULL)"
     if channel in ("sms", "voice"):
         return "(p.phone <> '' AND p.phone_verified_at IS NOT NULL)"
     if channel == "push":
@@ -409,10 +409,11 @@ def send(message: Message) -> int:
     languages = list(message.texts.values_list("language", flat=True))
     with connection.cursor() as cursor:
         count = _insert_recipients(cursor, message, languages, now)
-        for channel in ("email", "sms", "push", "voice"):
-            link_ids = [link.pk for link in links if channel in link.rule.get("channels", [])]
-            if link_ids:
-                _insert_deliveries(cursor, message.pk, channel, link_ids, now)
+        per_channel = [
+            (channel, [link.pk for link in links if channel in link.rule.get("channels", [])])
+            for channel in ("email", "sms", "push", "voice")
+        ]
+        _insert_deliveries(cursor, message.pk, per_channel, now)
         _insert_inapp(cursor, message.pk, now)
     for link in links:
         if link.stage == ForwardStage.COORDINATOR:
@@ -452,19 +453,45 @@ def _insert_recipients(cursor, message: Message, languages: list[str], now) -> i
     return cursor.rowcount
 
 
-def _insert_deliveries(cursor, message_id: int, channel: str, link_ids: list[int], now) -> None:
-    usable = _usable_sql(channel)
+def _insert_deliveries(cursor, message_id: int, links: list[int | list], now) -> None:
+    """One INSERT … SELECT for every channel the workers send: each recipient is read once,
+    crossed with the channels, and kept where the plan's rule for their BIN and their own
+    choice both name the channel. Rows come out ordered by channel, so each channel's
+    deliveries form one id range for the workers."""
+    wanted = [(channel, ids) for channel, ids in links if ids]
+    if not wanted:
+        return
+    channels_sql = " UNION ALL ".join(f"SELECT '{channel}' AS channel" for channel, _ids in wanted)
+    matches, params = [], []
+    for channel, ids in wanted:
+        matches.append(
+            f"(c.channel = '{channel}' AND r.link_id IN ({','.join(['%s'] * len(ids))}) "
+            f"AND {_channel_like('p.channels', channel)})"
+        )
+        params += ids
+    usable = (
+        "CASE c.channel "
+        + " ".join(f"WHEN '{channel}' THEN {_usable_sql(channel)}" for channel, _ids in wanted)
+        + " END"
+    )
+    reason = (
+        "CASE c.channel "
+        + " ".join(f"WHEN '{channel}' THEN {_skip_reason_sql(channel)}" for channel, _ids in wanted)
+        + " END"
+    )
     when = connection.ops.adapt_datetimefield_value(now)
     cursor.execute(
         "INSERT INTO delivery_delivery (message_id, recipient_id, channel, state, reason, "  # noqa: S608 - fixed fragments only; values are parameters
         "error, attempts, next_attempt_at, provider_ref, queued_at) "
-        f"SELECT r.message_id, r.id, %s, CASE WHEN {usable} THEN 'queued' ELSE 'skipped' END, "
-        f"CASE WHEN {usable} THEN '' ELSE {_skip_reason_sql(channel)} END, '', 0, %s, '', %s "
+        f"SELECT r.message_id, r.id, c.channel, CASE WHEN {usable} THEN 'queued' "
+        f"ELSE 'skipped' END, CASE WHEN {usable} THEN '' ELSE {reason} END, '', 0, %s, '', %s "
         "FROM messaging_recipient r JOIN people_person p ON p.id = r.person_id "
-        f"WHERE r.message_id = %s AND r.link_id IN ({','.join(['%s'] * len(link_ids))}) "
-        f"AND {_channel_like('p.channels', channel)} "
-        "ORDER BY r.id",
-        [channel, when, when, message_id, *link_ids],
+        "LEFT JOIN account_emailaddress e ON e.user_id = p.id AND e.email = p.email "
+        "AND e.verified = TRUE "
+        f"CROSS JOIN ({channels_sql}) c "
+        f"WHERE r.message_id = %s AND ({' OR '.join(matches)}) "
+        "ORDER BY c.channel, r.id",
+        [when, when, message_id, *params],
     )
 
 

@@ -31,6 +31,14 @@ class Envelope:
     url: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     urgent: bool = False
+    # Personal values for markers left in text, html and headers (e-mail only): the same
+    # rendered message serves every recipient and only these few bytes differ.
+    fill: dict[str, str] = field(default_factory=dict)
+
+    def filled(self, value: str) -> str:
+        for marker, replacement in self.fill.items():
+            value = value.replace(marker, replacement)
+        return value
 
 
 @dataclass

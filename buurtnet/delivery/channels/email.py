@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
 
 from .base import Envelope, Outcome, TransportError
 
@@ -23,6 +25,9 @@ try:  # Anymail is only needed where a hosted provider is configured.
 except ImportError:  # pragma: no cover - Anymail is in the lock file
     AnymailError = AnymailInvalidAddress = AnymailRecipientsRefused = ()
 
+TO_STAND_IN = "recipient@placeholder.invalid"
+TO_MARK = b"@@TO@@"
+ID_MARK = b"<@@MESSAGE_ID@@>"
 BOUNCED = "bounced"
 PROVIDER = "provider"
 # HTTP statuses from a provider's API that are worth retrying: timeouts and rate limits.
@@ -46,11 +51,15 @@ class EmailTransport:
         self._connection: BaseEmailBackend | None = None
         self._domain = ""
         self._from_email = ""
+        # Rendered MIME bytes per distinct message (language × BIN), with placeholders.
+        self._templates: dict[tuple, bytes | None] = {}
+        self._sender = ""
 
     def open(self) -> None:
         self._connection = get_connection(fail_silently=False)
         self._domain = site_domain()
         self._from_email = settings.DEFAULT_FROM_EMAIL
+        self._sender = sanitize_address(self._from_email, settings.DEFAULT_CHARSET)
         try:
             self._connection.open()
         except OSError:
@@ -64,6 +73,8 @@ class EmailTransport:
     def send(self, envelope: Envelope) -> Outcome:
         if self._connection is None:
             self.open()
+        if isinstance(self._connection, SmtpBackend) and envelope.to.isascii():
+            return self._send_smtp(envelope)
         mail = self._build(envelope)
         try:
             self._reconnect_if_needed()
@@ -82,20 +93,64 @@ class EmailTransport:
 
     def _build(self, envelope: Envelope) -> EmailMultiAlternatives:
         headers = {
-            **envelope.headers,
+            **{name: envelope.filled(value) for name, value in envelope.headers.items()},
             "Message-ID": message_id(envelope.idempotency_key, self._domain),
         }
         mail = EmailMultiAlternatives(
             subject=envelope.subject,
-            body=envelope.text,
+            body=envelope.filled(envelope.text),
             from_email=self._from_email,
             to=[envelope.to],
             headers=headers,
             connection=self._connection,
         )
         if envelope.html:
-            mail.attach_alternative(envelope.html, "text/html")
+            mail.attach_alternative(envelope.filled(envelope.html), "text/html")
         return mail
+
+    def _send_smtp(self, envelope: Envelope) -> Outcome:
+        """SMTP without building a MIME message per recipient: the message is rendered to
+        bytes once per distinct content, and per recipient only the address, the
+        Message-ID and the personal links are put in. Building the MIME tree costs about
+        0.3 ms, several times what handing the bytes to the server costs."""
+        template = self._template(envelope)
+        if template is None:
+            mail = self._build(envelope)
+            data = mail.message().as_bytes(linesep="\r\n")
+        else:
+            data = template.replace(TO_MARK, envelope.to.encode()).replace(
+                ID_MARK, message_id(envelope.idempotency_key, self._domain).encode()
+            )
+            for marker, value in envelope.fill.items():
+                data = data.replace(marker.encode(), value.encode())
+        try:
+            self._reconnect_if_needed()
+            self._connection.connection.sendmail(self._sender, [envelope.to], data)
+        except TransportError:
+            raise
+        except Exception as exc:
+            error = self._map_error(exc)
+            if not error.permanent:
+                self._drop_connection()
+            raise error from exc
+        return Outcome(
+            state="sent",
+            provider_ref=message_id(envelope.idempotency_key, self._domain).strip("<>")[:100],
+        )
+
+    def _template(self, envelope: Envelope) -> bytes | None:
+        key = (envelope.subject, envelope.text, envelope.html, tuple(envelope.headers.items()))
+        if key not in self._templates:
+            stand_in = Envelope(**{**envelope.__dict__, "to": TO_STAND_IN, "fill": {}})
+            mail = self._build(stand_in)
+            mail.extra_headers["Message-ID"] = ID_MARK.decode()
+            data = mail.message().as_bytes(linesep="\r\n")
+            markers = [TO_STAND_IN.encode(), ID_MARK, *(m.encode() for m in envelope.fill)]
+            # A long line makes Django switch to quoted-printable, which may cut a marker in
+            # two: then this content goes the slow way.
+            intact = all(marker in data for marker in markers)
+            self._templates[key] = data.replace(TO_STAND_IN.encode(), TO_MARK) if intact else None
+        return self._templates[key]
 
     def _reconnect_if_needed(self) -> None:
         """Open the connection ourselves: when send_messages() has to open it, it also

@@ -4,6 +4,10 @@ The HTTP transports open one keep-alive client in open() and reuse it for every 
 batch, so a send costs one request on a warm connection and nothing else.
 """
 
+import functools
+import ssl
+
+import certifi
 import httpx
 from django.conf import settings
 from django.urls import reverse
@@ -18,6 +22,12 @@ TRANSIENT_STATUSES = {408, 409, 425, 429}
 TWILIO_PHONE_INVALID = {21211, 21214, 21217, 21401, 21612, 21614, 13223, 13224}
 # The member texted STOP to the sending number: Twilio refuses until they text START.
 TWILIO_UNSUBSCRIBED = {21610}
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """Built once per process: loading the CA bundle takes longer than a batch of sends."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class OutboxSmsTransport:
@@ -100,7 +110,9 @@ class SimulatorSmsTransport(HttpTransport):
     """The local gateway simulator (buurtnet.delivery.simulator) at SMS_SIMULATOR_URL."""
 
     def make_client(self) -> httpx.Client:
-        return httpx.Client(base_url=settings.SMS_SIMULATOR_URL, timeout=self.timeout)
+        return httpx.Client(
+            base_url=settings.SMS_SIMULATOR_URL, timeout=self.timeout, verify=tls_context()
+        )
 
     def send(self, envelope: Envelope) -> Outcome:
         response = self.post(
@@ -147,6 +159,7 @@ class TwilioTransport(HttpTransport):
             base_url=settings.TWILIO_BASE_URL,
             auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
             timeout=self.timeout,
+            verify=tls_context(),
         )
 
     def create(self, fields: dict[str, str]) -> Outcome:

@@ -15,6 +15,7 @@ class RecordingHandler:
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
         self.accepted: dict[str, str] = {}  # Message-ID -> recipient
+        self.messages: list = []  # the parsed messages, in order of arrival
         self.duplicates: list[str] = []
         self.lock = threading.Lock()
 
@@ -28,6 +29,7 @@ class RecordingHandler:
                 self.duplicates.append(message_id)
             else:
                 self.accepted[message_id] = envelope.rcpt_tos[0]
+                self.messages.append(parsed)
         return "250 OK"
 
     def recipients(self) -> list[str]:

@@ -149,6 +149,23 @@ def assert_once_each(members, smtp: SmtpSink, simulator: SimulatorServer) -> Non
     assert phones == Counter(m.phone for m in members)
 
 
+def assert_personal_links(smtp: SmtpSink) -> None:
+    """Each e-mail carries its own seen link and unsubscribe link, in body and header."""
+    seen, unsubscribe = set(), set()
+    for mail in smtp.handler.messages:
+        assert mail["To"] in smtp.handler.recipients()
+        header = mail["List-Unsubscribe"]
+        assert "/channels/unsubscribe/" in header
+        assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        text = mail.get_payload()[0].get_payload(decode=True).decode()
+        html = mail.get_payload()[1].get_payload(decode=True).decode()
+        link = next(w for w in text.split() if "/messages/seen/" in w)
+        assert link in html and "@@" not in text + html
+        seen.add(link)
+        unsubscribe.add(header)
+    assert len(seen) == len(unsubscribe) == len(smtp.handler.messages)
+
+
 def test_database_workers_deliver_once_per_recipient_and_channel(audience, sinks):
     network, officer, members = audience
     smtp, simulator = sinks
@@ -163,6 +180,7 @@ def test_database_workers_deliver_once_per_recipient_and_channel(audience, sinks
             worker.communicate(timeout=30)
     assert_once_each(members, smtp, simulator)
     assert smtp.handler.duplicates == []
+    assert_personal_links(smtp)
     status = run("message_status", str(message_id), env=env)
     assert '"sent": 25' in status and '"sent": 24' in status
 

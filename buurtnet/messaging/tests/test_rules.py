@@ -162,3 +162,29 @@ def test_a_failed_sms_receipt_falls_back_to_the_members_next_channel(world, now_
     voice = Delivery.objects.get(message=message, recipient__person=member, channel="voice")
     assert voice.fallback_from_id == sms.pk
     assert voice.state == "sent"
+
+
+def test_sending_costs_no_query_per_member(world, now_sends):
+    """Fan-out and the workers are set-based: twenty more members, not one more query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from buurtnet.networks.tests.factories import MembershipFactory
+    from buurtnet.people.tests.factories import PersonFactory
+
+    def queries_to_send() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            now_sends(services.submit, world.officer, draft(world.network, kind="alert"))
+        # The local outbox sink stores each message it "sends": that is the sink, not us.
+        return len([q for q in captured if "delivery_outboxmessage" not in q["sql"]])
+
+    for person in (world.member, world.steering, world.coordinator, world.officer):
+        person.channels = ["email", "sms", "inapp"]
+        person.save()
+    queries_to_send()  # warm-up: the sender's standing is cached after the first send
+    few = queries_to_send()
+    for _ in range(20):
+        MembershipFactory(
+            network=world.network, person=PersonFactory(channels=["email", "sms", "inapp"])
+        )
+    assert queries_to_send() == few
