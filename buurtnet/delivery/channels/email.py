@@ -25,6 +25,10 @@ try:  # Anymail is only needed where a hosted provider is configured.
 except ImportError:  # pragma: no cover - Anymail is in the lock file
     AnymailError = AnymailInvalidAddress = AnymailRecipientsRefused = ()
 
+# Rendered MIME bytes per distinct content (message × language × BIN), with placeholders,
+# kept across batches of the same worker process; the oldest entry goes first.
+TEMPLATES: dict[tuple, bytes | None] = {}
+TEMPLATE_CACHE_SIZE = 256
 TO_STAND_IN = "recipient@placeholder.invalid"
 TO_MARK = b"@@TO@@"
 ID_MARK = b"<@@MESSAGE_ID@@>"
@@ -51,8 +55,6 @@ class EmailTransport:
         self._connection: BaseEmailBackend | None = None
         self._domain = ""
         self._from_email = ""
-        # Rendered MIME bytes per distinct message (language × BIN), with placeholders.
-        self._templates: dict[tuple, bytes | None] = {}
         self._sender = ""
 
     def open(self) -> None:
@@ -139,8 +141,14 @@ class EmailTransport:
         )
 
     def _template(self, envelope: Envelope) -> bytes | None:
-        key = (envelope.subject, envelope.text, envelope.html, tuple(envelope.headers.items()))
-        if key not in self._templates:
+        key = (
+            self._from_email,
+            envelope.subject,
+            envelope.text,
+            envelope.html,
+            tuple(envelope.headers.items()),
+        )
+        if key not in TEMPLATES:
             stand_in = Envelope(**{**envelope.__dict__, "to": TO_STAND_IN, "fill": {}})
             mail = self._build(stand_in)
             mail.extra_headers["Message-ID"] = ID_MARK.decode()
@@ -149,8 +157,10 @@ class EmailTransport:
             # A long line makes Django switch to quoted-printable, which may cut a marker in
             # two: then this content goes the slow way.
             intact = all(marker in data for marker in markers)
-            self._templates[key] = data.replace(TO_STAND_IN.encode(), TO_MARK) if intact else None
-        return self._templates[key]
+            if len(TEMPLATES) >= TEMPLATE_CACHE_SIZE:
+                TEMPLATES.pop(next(iter(TEMPLATES)))
+            TEMPLATES[key] = data.replace(TO_STAND_IN.encode(), TO_MARK) if intact else None
+        return TEMPLATES[key]
 
     def _reconnect_if_needed(self) -> None:
         """Open the connection ourselves: when send_messages() has to open it, it also
