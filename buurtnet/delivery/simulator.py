@@ -24,6 +24,7 @@ through it over keep-alive connections. `SimulatorServer` runs it in a backgroun
 tests; `manage.py sms_simulator` runs it in the foreground.
 """
 
+import abc
 import asyncio
 import collections
 import contextlib
@@ -283,7 +284,7 @@ def error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-class BackgroundServer:
+class BackgroundServer(abc.ABC):
     """An aiohttp application on 127.0.0.1, in the foreground or in a thread with its own
     event loop (`start()`/`stop()`, or as a context manager), bound to a free port by default."""
 
@@ -293,8 +294,9 @@ class BackgroundServer:
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
 
+    @abc.abstractmethod
     def build_app(self) -> web.Application:
-        raise NotImplementedError
+        """The aiohttp application this server runs."""
 
     @property
     def url(self) -> str:

@@ -4,6 +4,7 @@ The HTTP transports open one keep-alive client in open() and reuse it for every 
 batch, so a send costs one request on a warm connection and nothing else.
 """
 
+import abc
 import functools
 import ssl
 
@@ -68,7 +69,7 @@ def error_detail(response: httpx.Response, field: str) -> tuple[object, str]:
     return body.get("code"), str(body.get(field, ""))[:200]
 
 
-class HttpTransport:
+class HttpTransport(abc.ABC):
     """A provider reached over HTTP through one keep-alive client per batch."""
 
     channel = "sms"
@@ -77,8 +78,9 @@ class HttpTransport:
         self.timeout = timeout or TIMEOUT_SECONDS
         self.client: httpx.Client | None = None
 
+    @abc.abstractmethod
     def make_client(self) -> httpx.Client:
-        raise NotImplementedError
+        """The provider's client, built once per batch."""
 
     def open(self) -> None:
         if self.client is None:
