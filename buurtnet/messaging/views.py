@@ -263,10 +263,9 @@ def inbox_item(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _item_context(recipient: Recipient, form=None, token: str = "") -> dict:
-    renderer_text = None
     texts = {t.language: t for t in recipient.message.texts.all()}
-    renderer_text = texts.get(recipient.language) or texts.get(recipient.message.language)
-    return {"recipient": recipient, "text": renderer_text, "form": form, "token": token}
+    text = texts.get(recipient.language) or texts.get(recipient.message.language)
+    return {"recipient": recipient, "text": text, "form": form, "token": token}
 
 
 @login_required
