@@ -380,7 +380,8 @@ def _create(sender: Person, zone: PoliceZone, draft: Draft, preview: Preview) ->
             message=message,
             network=route.network,
             plan_version=route.plan.version,
-            rule=route.rule,
+            # The plan's forward deadline travels with the rule snapshot.
+            rule={**route.rule, "forward_within_minutes": route.plan.forward_within_minutes},
             stage=route.stage,
         )
         for route in preview.routes
@@ -417,9 +418,7 @@ def send(message: Message) -> int:
         _insert_inapp(cursor, message.pk, now)
     for link in links:
         if link.stage == ForwardStage.COORDINATOR:
-            link.forward_due_at = now + timedelta(
-                minutes=_forward_minutes(link.network_id, message)
-            )
+            link.forward_due_at = now + timedelta(minutes=link.rule["forward_within_minutes"])
             link.save(update_fields=["forward_due_at"])
     message.status = MessageStatus.SENT
     message.sent_at = now
@@ -427,11 +426,6 @@ def send(message: Message) -> int:
     message.save(update_fields=["status", "sent_at", "recipient_count"])
     outbox.enqueue_message(message.pk)
     return count
-
-
-def _forward_minutes(network_id: int, message: Message) -> int:
-    network = Network.objects.select_related("municipality").get(pk=network_id)
-    return effective_plans([network])[network_id].forward_within_minutes
 
 
 def _insert_recipients(cursor, message: Message, languages: list[str], now) -> int:
