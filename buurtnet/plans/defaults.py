@@ -89,6 +89,8 @@ DEFAULT_PLAN: dict = {
             "response_minutes": 1440,
             "fallback": True,
             "plates_allowed": False,
+            "report_to": ["officer"],
+            "reporter_contact_shared": False,
         },
     ],
 }

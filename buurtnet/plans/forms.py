@@ -63,6 +63,16 @@ class PlanForm(forms.Form):
             self.fields[p + "plates_allowed"] = forms.BooleanField(
                 label=_("Police may include number plates"), required=False
             )
+            if kind == MessageKind.REPORT:
+                self.fields[p + "report_to"] = forms.MultipleChoiceField(
+                    label=_("Members' reports go to"),
+                    choices=Approver.choices,
+                    widget=forms.CheckboxSelectMultiple,
+                )
+                self.fields[p + "reporter_contact_shared"] = forms.BooleanField(
+                    label=_("The coordinator sees the reporter's contact details"),
+                    required=False,
+                )
 
     @classmethod
     def initial_from(cls, content: dict) -> dict:
@@ -72,6 +82,9 @@ class PlanForm(forms.Form):
             "sms_segment_limit": content["sms_segment_limit"],
         }
         for rule in content["rules"]:
+            if rule["kind"] == MessageKind.REPORT and not rule.get("report_to"):
+                # Plans written before reports had receivers sent them to the officer.
+                initial[f"{rule['kind']}__report_to"] = [Approver.OFFICER]
             for name, value in rule.items():
                 if name != "kind":
                     initial[f"{rule['kind']}__{name}"] = value
@@ -106,6 +119,8 @@ class PlanForm(forms.Form):
                     "response_minutes": data[p + "response_minutes"],
                     "fallback": data[p + "fallback"],
                     "plates_allowed": data[p + "plates_allowed"],
+                    "report_to": data.get(p + "report_to", []),
+                    "reporter_contact_shared": data.get(p + "reporter_contact_shared", False),
                 }
             )
         return {

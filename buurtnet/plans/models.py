@@ -131,6 +131,12 @@ class PlanRule(models.Model):
         default=False,
         help_text=_("Only ever for police senders; coordinators can never share them."),
     )
+    # Only for the "report" kind: who receives members' reports, and whether the
+    # coordinator may see who reported (the officer always can).
+    report_to = models.JSONField(_("reports go to"), default=list, blank=True)
+    reporter_contact_shared = models.BooleanField(
+        _("the coordinator sees the reporter's contact details"), default=False
+    )
 
     class Meta:
         verbose_name = _("plan rule")
@@ -157,6 +163,10 @@ class PlanRule(models.Model):
             errors["approval_needed_for"] = _("Only senders can need approval.")
         if not self.channels or set(self.channels) - set(ALL_CHANNELS):
             errors["channels"] = _("Choose at least one channel.")
+        if self.kind == MessageKind.REPORT and (
+            not self.report_to or set(self.report_to) - set(Approver.values)
+        ):
+            errors["report_to"] = _("Choose who receives the members' reports.")
         if (self.send_from is None) != (self.send_until is None):
             errors["send_until"] = _("Give both ends of the sending hours, or neither.")
         if errors:
@@ -177,6 +187,8 @@ class PlanRule(models.Model):
             "response_minutes": self.response_minutes,
             "fallback": self.fallback,
             "plates_allowed": self.plates_allowed,
+            "report_to": list(self.report_to or []),
+            "reporter_contact_shared": self.reporter_contact_shared,
         }
 
 

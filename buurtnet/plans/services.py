@@ -35,6 +35,8 @@ RULE_FIELDS = (
     "response_minutes",
     "fallback",
     "plates_allowed",
+    "report_to",
+    "reporter_contact_shared",
 )
 
 

@@ -63,6 +63,25 @@ def test_a_rule_without_channels_is_refused(world):
         services.write_draft(world.network, world.officer, bad)
 
 
+def test_a_report_rule_needs_someone_to_receive_the_reports(world):
+    bad = content()
+    report = next(r for r in bad["rules"] if r["kind"] == "report")
+    report["report_to"] = []
+    with pytest.raises(ValidationError) as caught:
+        services.write_draft(world.network, world.officer, bad)
+    assert "report" in caught.value.message_dict
+
+
+def test_who_receives_reports_is_kept_in_the_plan(world):
+    good = content()
+    report = next(r for r in good["rules"] if r["kind"] == "report")
+    report.update(report_to=["officer", "coordinator"], reporter_contact_shared=True)
+    plan = services.write_draft(world.network, world.officer, good)
+    rule = plan.rule_for("report").as_dict()
+    assert rule["report_to"] == ["officer", "coordinator"]
+    assert rule["reporter_contact_shared"] is True
+
+
 def test_the_zone_template_is_where_a_new_bin_starts(world):
     services.save_zone_template(world.zone, world.zone_staff, content(sms_segment_limit=2))
     assert services.effective_plan(world.network).sms_segment_limit == 2
