@@ -18,7 +18,7 @@ IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.Immed
 
 
 @pytest.fixture(autouse=True)
-def _immediate_tasks_and_english(settings):
+def _immediate_tasks_and_english(settings, tmp_path):
     """Tasks run at once (after commit) unless a test asks for the real worker; UI in English."""
     settings.TASKS = IMMEDIATE_TASKS
     settings.LANGUAGE_CODE = "en"
@@ -26,6 +26,8 @@ def _immediate_tasks_and_english(settings):
     settings.EMAIL_BACKEND = "buurtnet.delivery.mail.OutboxEmailBackend"
     # PBKDF2 at production strength costs a second per person on this machine.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
 class World:

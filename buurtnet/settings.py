@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "buurtnet.delivery",
     "buurtnet.plans",
     "buurtnet.messaging",
+    "buurtnet.reports",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,17 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "buurtnet" / "static"]
 WHITENOISE_USE_FINDERS = True
+
+# --- Uploaded files ------------------------------------------------------------------------
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
+# Photos of reports: outside MEDIA_ROOT, served only through a view that checks permissions.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+REPORT_PHOTO_MAX_BYTES = int(os.environ.get("REPORT_PHOTO_MAX_BYTES", str(15 * 1024 * 1024)))
+REPORT_PHOTO_MAX_SIDE = int(os.environ.get("REPORT_PHOTO_MAX_SIDE", "1600"))
+REPORT_PHOTOS_PER_REPORT = 3
+# How far outside its BIN's area a report may be placed (a street on the border).
+REPORT_MAX_DISTANCE_METRES = int(os.environ.get("REPORT_MAX_DISTANCE_METRES", "1000"))
 
 # --- Domain ------------------------------------------------------------------------------
 # The version of the privacy notice a person consents to; bump it when the text changes.

@@ -17,6 +17,7 @@ urlpatterns = [
     path("channels/", include("buurtnet.delivery.channel_urls")),
     path("messages/", include("buurtnet.messaging.urls")),
     path("plans/", include("buurtnet.plans.urls")),
+    path("reports/", include("buurtnet.reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("me/", include("buurtnet.people.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

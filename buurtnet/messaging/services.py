@@ -406,10 +406,16 @@ def send(message: Message) -> int:
     the workers after commit. Must run inside the caller's transaction. Returns the number
     of recipients."""
     now = timezone.now()
-    links = list(message.networks.all())
     languages = list(message.texts.values_list("language", flat=True))
     with connection.cursor() as cursor:
         count = _insert_recipients(cursor, message, languages, now)
+    return _deliver(message, list(message.networks.all()), count, now)
+
+
+def _deliver(message: Message, links: list[MessageNetwork], count: int, now: datetime) -> int:
+    """Write the deliveries of the recipients already written, mark the message sent and
+    enqueue the workers after commit."""
+    with connection.cursor() as cursor:
         per_channel = [
             (channel, [link.pk for link in links if channel in link.rule.get("channels", [])])
             for channel in ("email", "sms", "push", "voice")
@@ -426,6 +432,63 @@ def send(message: Message) -> int:
     message.save(update_fields=["status", "sent_at", "recipient_count"])
     outbox.enqueue_message(message.pk)
     return count
+
+
+def send_direct(
+    *,
+    sender: Person,
+    sender_role: str,
+    network: Network,
+    people: list[Person],
+    kind: str,
+    texts: dict[str, dict],
+    language: str,
+    rule: dict,
+    plan_version: int | None = None,
+) -> Message:
+    """Send a message to named people of one network, outside the plan's audience: a
+    member's report to the BIN's officer, the officer's feedback to that member. The rule
+    gives the channels and hours, as for any message. Must run inside a transaction."""
+    now = timezone.now()
+    message = Message.objects.create(
+        zone_id=network.municipality.zone_id,
+        sender=sender,
+        sender_role=sender_role,
+        kind=kind,
+        status=MessageStatus.SCHEDULED,
+        language=language,
+        # Who the people are stays in Recipient; the target only says it was personal.
+        target={"type": "people", "networks": [network.pk]},
+    )
+    MessageText.objects.bulk_create(
+        MessageText(
+            message=message,
+            language=lang,
+            title=text["title"][:150],
+            body=text["body"],
+            sms_text=text.get("sms_text", "")[:1530],
+        )
+        for lang, text in texts.items()
+    )
+    link = MessageNetwork.objects.create(
+        message=message,
+        network=network,
+        plan_version=plan_version,
+        rule=rule,
+        stage=ForwardStage.MEMBERS,
+    )
+    unique = {person.pk: person for person in people if person.is_active}
+    Recipient.objects.bulk_create(
+        Recipient(
+            message=message,
+            person=person,
+            link=link,
+            language=person.language if person.language in texts else language,
+        )
+        for person in unique.values()
+    )
+    _deliver(message, [link], len(unique), now)
+    return message
 
 
 def _insert_recipients(cursor, message: Message, languages: list[str], now) -> int:
@@ -523,8 +586,10 @@ def dispatch_due(now: datetime | None = None) -> int:
 
 
 def can_manage(person: Person, message: Message) -> bool:
-    """The sender, and the police of the message's networks, follow up a message."""
-    if message.sender_id == person.pk:
+    """The sender, and the police of the message's networks, follow up a message. A
+    member's report reaches the police as a message; the member follows it up on the
+    report itself, not here (its deliveries name the officer's channels)."""
+    if message.sender_id == person.pk and message.kind != MessageKind.REPORT:
         return True
     standing = Standing.of(person)
     if standing.is_superuser or message.zone_id in standing.zone_ids:

@@ -7,24 +7,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from buurtnet.delivery.models import DeliveryState
+from buurtnet.form_errors import apply_errors
 from buurtnet.networks.maps import build_map
-from buurtnet.networks.models import Network
+from buurtnet.networks.models import Network, Role
+from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Channel
+from buurtnet.plans.models import MessageKind
 
 from . import services
 from .forms import ComposeForm, ForwardForm, ReplyForm
 from .models import Message, MessageNetwork, MessageStatus, Recipient
 from .rendering import recipient_from_token
 from .targets import RECEIVING_STATUSES
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _zone(request: HttpRequest):
@@ -55,7 +49,7 @@ def compose(request: HttpRequest) -> HttpResponse:
             services.validate(request.user, draft, checked)
             preview = services.audience_counts(checked)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         except PermissionDenied as exc:
             return render(
                 request,
@@ -92,6 +86,7 @@ def _compose_context(form, zone, zones, preview, denied: str | None = None) -> d
 def message_list(request: HttpRequest) -> HttpResponse:
     sent = (
         Message.objects.filter(sender=request.user)
+        .exclude(kind=MessageKind.REPORT)
         .prefetch_related("texts")
         .order_by("-created_at")[:50]
     )
@@ -128,7 +123,18 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("-seen_at")[:200],
             "unreached": services.unreached(message)[:500],
             "replies": message.replies.select_related("author"),
+            "can_report_replies": _officer_of_any(request.user, message),
         },
+    )
+
+
+def _officer_of_any(person, message: Message) -> bool:
+    """Whether the person is the officer of one of the message's BINs (who can make a
+    report of a member's reply)."""
+    roles = Standing.of(person).network_roles
+    return any(
+        roles.get(network_id) == Role.OFFICER
+        for network_id in message.networks.values_list("network_id", flat=True)
     )
 
 
@@ -223,7 +229,7 @@ def forward(request: HttpRequest, pk: int) -> HttpResponse:
             flash.success(request, _("Forwarded to the members."))
             return redirect("messaging:list")
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
     return render(request, "messaging/forward.html", {"form": form, "link": link})
 
 
@@ -265,7 +271,13 @@ def inbox_item(request: HttpRequest, pk: int) -> HttpResponse:
 def _item_context(recipient: Recipient, form=None, token: str = "") -> dict:
     texts = {t.language: t for t in recipient.message.texts.all()}
     text = texts.get(recipient.language) or texts.get(recipient.message.language)
-    return {"recipient": recipient, "text": text, "form": form, "token": token}
+    context = {"recipient": recipient, "text": text, "form": form, "token": token}
+    if recipient.message.kind == MessageKind.REPORT:
+        # A member's report reaches the police as a message; its page is the report.
+        from buurtnet.reports.services import report_url_for_message
+
+        context["report_url"] = report_url_for_message(recipient.message_id)
+    return context
 
 
 @login_required

@@ -5,9 +5,11 @@ GeoJSON the user gave (after validation), plus a bounding box so the database
 can pre-filter which areas may contain a point before shapely decides.
 """
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
+import shapely
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import Point, Polygon, shape
@@ -99,3 +101,13 @@ def overlaps(area: dict, other: dict) -> bool:
     """Whether two areas share surface (touching borders do not count)."""
     a, b = shape(area), shape(other)
     return a.intersects(b) and a.intersection(b).area > 0
+
+
+def distance_outside_m(area: dict, longitude: float, latitude: float) -> float:
+    """How far (in metres) the point lies outside the area; 0 inside or on its border.
+    Degrees are scaled to metres at the point's latitude, fine at the size of a BIN."""
+    kx = 111_320 * math.cos(math.radians(latitude))
+    ky = 111_320.0
+    polygon = shape(area)
+    scaled = shapely.transform(polygon, lambda xy: (xy - (longitude, latitude)) * (kx, ky))
+    return scaled.distance(Point(0, 0))

@@ -39,6 +39,7 @@ from buurtnet.networks.models import (
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
 from buurtnet.people.phones import normalize_phone
+from buurtnet.reports.models import Report
 
 MEMBERS = 300
 pytestmark = pytest.mark.django_db
@@ -197,6 +198,7 @@ def test_second_run_adds_nothing(seeded):
 @pytest.mark.django_db
 def test_seed_is_deterministic(seeded):
     def wipe():
+        Report.objects.all().delete()
         Membership.objects.all().delete()
         Street.objects.all().delete()
         Network.objects.all().delete()

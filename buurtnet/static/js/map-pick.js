@@ -9,6 +9,17 @@
   var use = document.getElementById("use-point");
   var minLon = parseFloat(svg.dataset.minLon), maxLat = parseFloat(svg.dataset.maxLat);
   var sx = parseFloat(svg.dataset.scaleX), sy = parseFloat(svg.dataset.scaleY);
+
+  // A point already chosen (the member's home, or a restored draft) is shown on the map.
+  function showChosen() {
+    if (!lon.value || !lat.value) return;
+    dot.setAttribute("cx", (parseFloat(lon.value) - minLon) * sx);
+    dot.setAttribute("cy", (maxLat - parseFloat(lat.value)) * sy);
+    dot.style.display = "";
+  }
+  showChosen();
+  if (lon.form) lon.form.addEventListener("draft-restored", showChosen);
+
   svg.addEventListener("click", function (event) {
     var pt = svg.createSVGPoint();
     pt.x = event.clientX; pt.y = event.clientY;
@@ -16,7 +27,8 @@
     lon.value = (minLon + p.x / sx).toFixed(6);
     lat.value = (maxLat - p.y / sy).toFixed(6);
     dot.setAttribute("cx", p.x); dot.setAttribute("cy", p.y); dot.style.display = "";
-    text.textContent = lat.value + ", " + lon.value;
-    use.hidden = false;
+    if (text) text.textContent = lat.value + ", " + lon.value;
+    if (use) use.hidden = false;
+    lon.dispatchEvent(new Event("change", { bubbles: true }));
   });
 })();

@@ -441,6 +441,7 @@ class Seeder:
         reset_sequences([Person, Membership, MembershipChange, Consent])
         self._confirm_emails()
         self._plans()
+        self._reports()
 
     def _confirm_emails(self) -> None:
         """Members confirmed their e-mail when they signed up; leave one in 29 unconfirmed so
@@ -501,6 +502,72 @@ class Seeder:
                 )
         PlanRule.objects.bulk_create(rules)
         PlanApproval.objects.bulk_create(approvals)
+
+    def _reports(self) -> None:
+        """A few reports of the demo member, so the officer's queue has something in it: one
+        waiting past its response time, one in progress, one closed."""
+        from buurtnet.reports.models import Report, ReportEvent
+        from buurtnet.reports.services import categories_for, report_rule
+
+        member = Person.objects.filter(email=MEMBER_EMAIL).first()
+        membership = (
+            Membership.objects.filter(person=member, status=MembershipStatus.APPROVED)
+            .select_related("network__municipality")
+            .first()
+        )
+        if membership is None:
+            return
+        network = membership.network
+        categories = {c.code: c for c in categories_for(network.municipality.zone)}
+        version, rule = report_rule(network)
+        samples = [
+            (
+                "suspicious_vehicle",
+                "new",
+                30,
+                "Een grijze bestelwagen reed twee keer traag door de straat en stopte bij "
+                "elke oprit.",
+            ),
+            (
+                "fraud",
+                "in_progress",
+                3,
+                "Twee mannen belden aan en zeiden dat ze de watermeter kwamen controleren, "
+                "zonder badge.",
+            ),
+            ("vandalism", "closed", 10, "De bushalte aan het kerkplein is vannacht vernield."),
+        ]
+        for code, status, hours_ago, text in samples:
+            created = self.now - timedelta(hours=hours_ago)
+            report = Report.objects.create(
+                network=network,
+                reporter=member,
+                category=categories[code],
+                language=member.language,
+                occurred_at=created - timedelta(minutes=40),
+                longitude=member.longitude if member.has_point else network.min_lon,
+                latitude=member.latitude if member.has_point else network.min_lat,
+                description=text,
+                status=status,
+                outcome="patrol" if status == "closed" else "",
+                plan_version=version,
+                rule=rule,
+                created_at=created,
+                due_at=created + timedelta(minutes=rule.get("response_minutes") or 1440),
+                responded_at=None if status == "new" else created + timedelta(hours=1),
+                closed_at=created + timedelta(hours=2) if status == "closed" else None,
+            )
+            ReportEvent.objects.create(
+                report=report, kind="filed", actor=member, to_status="new", at=created
+            )
+            if status != "new":
+                ReportEvent.objects.create(
+                    report=report,
+                    kind="status",
+                    from_status="new",
+                    to_status=status,
+                    at=created + timedelta(hours=1),
+                )
 
     def _network(self, name, municipality, kind, status, area) -> Network:
         path = STATUS_PATHS[status]

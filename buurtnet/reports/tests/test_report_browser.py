@@ -1,0 +1,219 @@
+"""A member's report end to end in headless Chromium: a member on a phone reports a
+suspicious vehicle with a photo; the officer triages it and answers; the member reads the
+answer. And the draft a member typed survives a lost page."""
+
+import re
+
+import pyotp
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP
+from PIL import Image
+from playwright.sync_api import expect
+
+from buurtnet.reports.models import Report, ReportPhoto, ReportStatus
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a-long-test-password"  # PersonFactory's
+PHONE = {"width": 412, "height": 915}
+PLACE = (3.272, 50.831)  # in "BIN Ours" (the square 3.26–3.28 × 50.82–50.84), not home
+GPS_IFD = 0x8825
+FEEDBACK = "A patrol stopped the van in Kerkstraat and checked the driver. Thank you!"
+
+
+def log_in(page, person, totp_secret: str | None = None) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(person.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    if totp_secret:
+        page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
+        page.get_by_label("Code").fill(pyotp.TOTP(totp_secret).now())
+        page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log out").wait_for()
+
+
+def new_phone(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
+
+
+def fits_the_screen(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def photo_with_gps(path) -> None:
+    """A small phone-like JPEG that says where it was taken and by which phone."""
+    exif = Image.Exif()
+    exif[0x010F] = "Buurtphone"  # Make
+    exif[0x0110] = "Model 7"  # Model
+    exif[GPS_IFD] = {
+        1: "N",
+        2: (50.0, 49.0, 51.6),
+        3: "E",
+        4: (3.0, 16.0, 19.2),
+    }
+    Image.new("RGB", (320, 240), (90, 120, 160)).save(path, "JPEG", exif=exif)
+    with Image.open(path) as check:
+        assert check.getexif().get_ifd(GPS_IFD)  # the test photo really carries GPS
+
+
+def tap_lon_lat(svg, lon: float, lat: float) -> None:
+    """Tap the picking map at (lon, lat), projected with its own data attributes onto the
+    SVG's box on screen (the drawing keeps its aspect ratio, centred)."""
+    data = svg.evaluate(
+        """svg => ({
+            minLon: parseFloat(svg.dataset.minLon), maxLat: parseFloat(svg.dataset.maxLat),
+            sx: parseFloat(svg.dataset.scaleX), sy: parseFloat(svg.dataset.scaleY),
+            vw: svg.viewBox.baseVal.width, vh: svg.viewBox.baseVal.height})"""
+    )
+    box = svg.bounding_box()
+    scale = min(box["width"] / data["vw"], box["height"] / data["vh"])
+    left = (box["width"] - data["vw"] * scale) / 2
+    top = (box["height"] - data["vh"] * scale) / 2
+    x = (lon - data["minLon"]) * data["sx"] * scale + left
+    y = (data["maxLat"] - lat) * data["sy"] * scale + top
+    svg.click(position={"x": x, "y": y})
+
+
+def test_member_reports_a_vehicle_officer_answers_member_reads_it(
+    browser, page, live_server, world, tmp_path
+):
+    member, officer = world.member, world.officer
+    assert member.has_point
+
+    # The member, on a phone, opens the report form: the emergency numbers come first.
+    log_in(page, member)
+    page.goto("/reports/new/")
+    emergency = page.locator(".emergency")
+    expect(emergency).to_contain_text("112")
+    expect(emergency).to_contain_text("101")
+    form = page.locator("#report-form")
+    notice_box, form_box = emergency.bounding_box(), form.bounding_box()
+    assert notice_box["y"] + notice_box["height"] <= form_box["y"]
+    assert notice_box["y"] < PHONE["height"]  # on the first screen, without scrolling
+    # The pin starts on the member's home.
+    expect(page.locator("#id_longitude")).to_have_value(re.compile(r"^3\.265"))
+    expect(page.locator("#picked")).to_be_visible()
+
+    page.get_by_label("Suspicious vehicle").check()
+    page.locator("#id_description").fill(
+        "A grey van drove slowly past every house twice, the driver looking at the doors."
+    )
+    vehicle = page.locator("details", has_text="A vehicle was involved")
+    expect(vehicle).not_to_have_attribute("open", "")
+    vehicle.locator("summary").click()
+    vehicle.get_by_label("Number plate").fill("1-abc-234")
+    vehicle.get_by_label("Colour").fill("grey")
+
+    photo = tmp_path / "van.jpg"
+    photo_with_gps(photo)
+    page.get_by_label("Photos (at most three)").set_input_files(photo)
+
+    # It happened down the street, not at home: a tap on the map moves the pin.
+    svg = page.locator("svg[data-pick]")
+    svg.scroll_into_view_if_needed()
+    tap_lon_lat(svg, *PLACE)
+    lon = float(page.locator("#id_longitude").input_value())
+    lat = float(page.locator("#id_latitude").input_value())
+    assert abs(lon - PLACE[0]) < 0.0005 and abs(lat - PLACE[1]) < 0.0005
+    expect(page.locator("#picked-text")).to_have_text(f"{lat:.6f}, {lon:.6f}")
+    assert fits_the_screen(page)
+
+    page.get_by_role("button", name="Send my report").click()
+    page.wait_for_url(re.compile(r"/reports/\d+/\?filed=1$"))
+    expect(page.locator("#filed")).to_contain_text("Your report has been sent.")
+    expect(page.get_by_role("status")).to_contain_text("Your report went to the police")
+    expect(page.locator("#report-status")).to_have_text("New")
+
+    report = Report.objects.get()
+    assert report.reporter == member and report.network == world.network
+    assert report.category.code == "suspicious_vehicle"
+    assert report.vehicle_plate == "1-ABC-234" and report.vehicle_colour == "grey"
+    assert abs(report.longitude - lon) < 1e-6 and abs(report.latitude - lat) < 1e-6
+    stored = ReportPhoto.objects.get()
+    assert stored.report == report
+    with stored.image.open("rb") as f, Image.open(f) as image:
+        assert image.format == "JPEG"
+        assert not image.getexif()  # neither GPS nor the phone's make and model
+        assert "exif" not in image.info
+    # The member sees their own photo on the confirmation page.
+    expect(page.locator(".photos img")).to_have_count(1)
+    assert page.locator(".photos img").evaluate("img => img.complete && img.naturalWidth > 0")
+
+    # The officer, with a password and an authenticator code, finds it in the queue.
+    secret = pyotp.random_base32()
+    TOTP.activate(officer, secret)
+    context, police = new_phone(browser, live_server)
+    try:
+        log_in(police, officer, totp_secret=secret)
+        police.goto("/reports/")
+        row = police.locator("#report-queue tbody tr", has_text="Suspicious vehicle")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("BIN Ours")
+        expect(row).to_contain_text("New")
+        row.get_by_role("link", name="Suspicious vehicle").click()
+        police.wait_for_url(re.compile(rf"/reports/{report.pk}/$"))
+        expect(police.locator("#report-description")).to_contain_text("A grey van")
+        expect(police.get_by_text("1-ABC-234")).to_be_visible()
+        expect(police.locator("#reporter")).to_contain_text(member.full_name)
+
+        triage = police.locator("#triage")
+        triage.get_by_role("button", name="Acknowledged", exact=True).click()
+        expect(police.locator("#report-status")).to_have_text("Acknowledged")
+        expect(triage.get_by_role("button", name="Acknowledged", exact=True)).to_have_count(0)
+        triage.get_by_role("button", name="In progress", exact=True).click()
+        expect(police.locator("#report-status")).to_have_text("In progress")
+
+        feedback = police.locator("#feedback-form")
+        feedback.get_by_label("Feedback to the reporter").fill(FEEDBACK)
+        feedback.get_by_role("button", name="Send feedback to the reporter").click()
+        expect(police.get_by_role("status")).to_contain_text("Your feedback is on its way")
+        expect(police.locator("#feedback")).to_contain_text(FEEDBACK)
+        assert fits_the_screen(police)
+    finally:
+        context.close()
+    report.refresh_from_db()
+    assert report.status == ReportStatus.IN_PROGRESS and report.responded_at
+
+    # The member, back on their phone, reads the answer under "My reports".
+    page.goto("/reports/mine/")
+    mine = page.locator("li.card", has_text="Suspicious vehicle")
+    expect(mine).to_have_count(1)
+    expect(mine.locator(".status")).to_have_text("In progress")
+    mine.get_by_role("link").click()
+    page.wait_for_url(re.compile(rf"/reports/{report.pk}/$"))
+    expect(page.locator("#report-status")).to_have_text("In progress")
+    expect(page.locator("#feedback .feedback")).to_contain_text(FEEDBACK)
+    expect(page.locator("#triage")).to_have_count(0)  # the member cannot handle it
+    assert fits_the_screen(page)
+
+
+def test_a_lost_page_brings_the_draft_back_until_it_is_sent(page, world):
+    member = world.member
+    key = f"buurtnet-report-{member.pk}"
+    description = "Two people with a ladder at the back of number 12, around midnight."
+    log_in(page, member)
+    page.goto("/reports/new/")
+    expect(page.locator("#draft-restored")).to_be_hidden()
+    page.locator("#id_description").fill(description)
+    assert page.evaluate("key => localStorage.getItem(key)", key)
+
+    # The page is lost (a reload here): what was typed comes back, with a word about it.
+    page.reload()
+    expect(page.locator("#id_description")).to_have_value(description)
+    expect(page.locator("#draft-restored")).to_be_visible()
+    expect(page.locator("#draft-restored")).to_contain_text("We brought back what you typed")
+
+    page.get_by_label("Suspicious person").check()
+    page.get_by_role("button", name="Send my report").click()
+    page.wait_for_url(re.compile(r"/reports/\d+/\?filed=1$"))
+    expect(page.locator("#filed")).to_be_visible()
+    assert Report.objects.get().description == description
+    # The server has it: the draft is gone from the device, and a new form starts empty.
+    page.wait_for_function("key => localStorage.getItem(key) === null", arg=key)
+    page.goto("/reports/new/")
+    expect(page.locator("#id_description")).to_have_value("")
+    expect(page.locator("#draft-restored")).to_be_hidden()
