@@ -62,10 +62,21 @@ def new(request: HttpRequest) -> HttpResponse:
             "network": network,
             "photos_lost": photos_lost,
             "area_map": build_map([network], points=home, margin=0.006),
-            "has_point": bool(lon and lat),
+            "pin": _pin(request.user, lon, lat),
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _pin(person, lon, lat) -> str:
+    """Where the pin on the form stands, said in words: a coordinate means nothing to most."""
+    if not (lon and lat):
+        return ""
+    try:
+        home = person.has_point and (float(lon), float(lat)) == (person.longitude, person.latitude)
+    except (TypeError, ValueError):
+        return ""
+    return "home" if home else "tapped"
 
 
 def _chosen(networks, wanted):

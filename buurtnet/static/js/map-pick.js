@@ -27,7 +27,8 @@
     lon.value = (minLon + p.x / sx).toFixed(6);
     lat.value = (maxLat - p.y / sy).toFixed(6);
     dot.setAttribute("cx", p.x); dot.setAttribute("cy", p.y); dot.style.display = "";
-    if (text) text.textContent = lat.value + ", " + lon.value;
+    // A translated sentence where the page gives one; the coordinates otherwise.
+    if (text) text.textContent = text.dataset.pickedLabel || lat.value + ", " + lon.value;
     if (use) use.hidden = false;
     lon.dispatchEvent(new Event("change", { bubbles: true }));
   });
