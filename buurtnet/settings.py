@@ -240,6 +240,8 @@ PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "privat
 REPORT_PHOTO_MAX_BYTES = int(os.environ.get("REPORT_PHOTO_MAX_BYTES", str(15 * 1024 * 1024)))
 REPORT_PHOTO_MAX_SIDE = int(os.environ.get("REPORT_PHOTO_MAX_SIDE", "1600"))
 REPORT_PHOTOS_PER_REPORT = 3
+# No form takes more files than that; refuse a request with hundreds before reading them.
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # How far outside its BIN's area a report may be placed (a street on the border).
 REPORT_MAX_DISTANCE_METRES = int(os.environ.get("REPORT_MAX_DISTANCE_METRES", "1000"))
 

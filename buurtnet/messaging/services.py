@@ -43,6 +43,8 @@ ROLE_PREFERENCE = [
     SenderRole.STEERING,
     SenderRole.MEMBER,
 ]
+# What a member may answer with an observation that the officer makes a report of.
+REPORTABLE_KINDS = (MessageKind.ALERT, MessageKind.NOTICE, MessageKind.RELAY)
 ACKNOWLEDGE_WORDS = {"ok", "oké", "oke", "okay", "ja", "oui", "yes", "gezien", "vu"}
 
 
@@ -791,6 +793,9 @@ def acknowledge(recipient: Recipient) -> None:
 
 def reply(recipient: Recipient, body: str, channel: str = "inapp") -> Reply:
     body = body.strip()
+    if recipient.message.kind == MessageKind.REPORT:
+        # Its sender is the member who reported: the police answer on the report itself.
+        raise ValidationError(_("Answer a report on the report's own page."))
     if not body:
         raise ValidationError({"body": _("Write your reply first.")})
     mark_seen(recipient)
@@ -820,6 +825,7 @@ def reply_by_phone(phone: str, text: str, channel: str = "sms") -> str:
             deliveries__state__in=[DeliveryState.SENT, DeliveryState.DELIVERED],
             message__sent_at__gte=timezone.now() - timedelta(days=7),
         )
+        .exclude(message__kind=MessageKind.REPORT)
         .select_related("message")
         .order_by("-message__sent_at", "-id")
         .first()

@@ -130,7 +130,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _officer_of_any(person, message: Message) -> bool:
     """Whether the person is the officer of one of the message's BINs (who can make a
-    report of a member's reply)."""
+    report of a member's reply to it)."""
+    if message.kind not in services.REPORTABLE_KINDS:
+        return False
     roles = Standing.of(person).network_roles
     return any(
         roles.get(network_id) == Role.OFFICER
@@ -262,9 +264,13 @@ def inbox_item(request: HttpRequest, pk: int) -> HttpResponse:
     services.mark_seen(recipient)
     form = ReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.reply(recipient, form.cleaned_data["body"])
-        flash.success(request, _("Thank you. Your reply went to the sender."))
-        return redirect("messaging:inbox_item", recipient.pk)
+        try:
+            services.reply(recipient, form.cleaned_data["body"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            flash.success(request, _("Thank you. Your reply went to the sender."))
+            return redirect("messaging:inbox_item", recipient.pk)
     return render(request, "messaging/inbox_item.html", _item_context(recipient, form))
 
 

@@ -30,26 +30,45 @@ class PhotosField(forms.FileField):
 
     def clean(self, data, initial=None):
         single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
+        items = [item for item in data if item] if isinstance(data, (list, tuple)) else [data]
+        items = [single(item, initial) for item in items if item]
+        limit = settings.REPORT_PHOTOS_PER_REPORT
+        if len(items) > limit:
+            raise forms.ValidationError(_("Send at most %(n)d photos.") % {"n": limit})
+        # Refused on the size the upload declares, before a byte of it is read.
+        too_large = settings.REPORT_PHOTO_MAX_BYTES
+        for n, item in enumerate(items, start=1):
+            if item.size > too_large:
+                raise forms.ValidationError(
+                    _("Photo %(n)d is larger than %(mb)d MB. Send a smaller picture.")
+                    % {"n": n, "mb": too_large // (1024 * 1024)}
+                )
+        return items
 
 
 class ReportForm(forms.Form):
     network = forms.TypedChoiceField(label=_("Which BIN"), coerce=int)
+    # Required fields are checked by the service with the place and the photos, so that
+    # every problem shows at once.
     category = forms.TypedChoiceField(
-        label=_("What did you see?"), coerce=int, widget=forms.RadioSelect
+        label=_("What did you see?"), coerce=int, widget=forms.RadioSelect, required=False
     )
     occurred_at = forms.DateTimeField(
         label=_("When did it happen?"),
+        required=False,
         input_formats=[LOCAL_MINUTE, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE),
     )
-    longitude = forms.FloatField(widget=forms.HiddenInput, required=False)
-    latitude = forms.FloatField(widget=forms.HiddenInput, required=False)
+    longitude = forms.FloatField(
+        widget=forms.HiddenInput, required=False, min_value=-180, max_value=180
+    )
+    latitude = forms.FloatField(
+        widget=forms.HiddenInput, required=False, min_value=-90, max_value=90
+    )
     description = forms.CharField(
         label=_("Describe what you saw"),
         max_length=4000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Who or what, what they did, how they looked. Facts, not guesses."),
     )
@@ -74,8 +93,20 @@ class ReportForm(forms.Form):
             "Only the police see them."
         ),
     )
-    client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
-    message = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Both come from the page, not from the person: a damaged value is dropped, never
+    # shown as an error they could not fix.
+    client_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    message = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_client_token(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.cleaned_data.get("client_token") or "")
+        except ValueError:
+            return None
+
+    def clean_message(self) -> int | None:
+        value = self.cleaned_data.get("message") or ""
+        return int(value) if value.isdigit() and int(value) < 2**63 else None
 
     def __init__(self, *args, networks, categories, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -98,7 +129,7 @@ class ReportForm(forms.Form):
             occurred_at=data.get("occurred_at"),
             longitude=data.get("longitude"),
             latitude=data.get("latitude"),
-            description=data.get("description", ""),
+            description=data.get("description") or "",
             vehicle_plate=data.get("vehicle_plate", ""),
             vehicle_plate_foreign=data.get("vehicle_plate_foreign", False),
             vehicle_make=data.get("vehicle_make", ""),

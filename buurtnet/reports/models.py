@@ -36,6 +36,14 @@ class PrivateStorage(FileSystemStorage):
     def base_url(self) -> None:
         return None
 
+    @cached_property
+    def file_permissions_mode(self) -> int:
+        return 0o600
+
+    @cached_property
+    def directory_permissions_mode(self) -> int:
+        return 0o700
+
     def _clear_cached_properties(self, setting, **kwargs) -> None:
         super()._clear_cached_properties(setting, **kwargs)
         if setting == "PRIVATE_MEDIA_ROOT":

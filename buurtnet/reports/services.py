@@ -21,7 +21,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from buurtnet.delivery.services import notify_person
-from buurtnet.messaging import content_check
+from buurtnet.messaging import content_check, sms_segments
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging.models import Message, Recipient, Reply
 from buurtnet.networks import geo
@@ -31,7 +31,6 @@ from buurtnet.networks.models import (
     Network,
     PoliceZone,
     Role,
-    ZoneStaff,
 )
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
@@ -42,7 +41,6 @@ from buurtnet.plans.services import effective_plan, sender_roles
 from . import photos as photo_files
 from .defaults import DEFAULT_CATEGORIES, OTHER
 from .models import (
-    OPEN_STATUSES,
     TRANSITIONS,
     Outcome,
     Report,
@@ -139,18 +137,28 @@ def access(person: Person, report: Report) -> ReportAccess:
     return ReportAccess(
         view=police or coordinator or reporter,
         triage=officer,
-        contact=police or reporter or (coordinator and _contact_shared(report)),
+        contact=police or reporter or (coordinator and _contact_shared(report, person)),
         photos=police or reporter,
         relay=coordinator,
         police=police,
         # Where it happened is often the reporter's home: the place is as personal as
         # their name.
-        location=police or reporter or (coordinator and _contact_shared(report)),
+        location=police or reporter or (coordinator and _contact_shared(report, person)),
     )
 
 
-def _contact_shared(report: Report) -> bool:
-    return bool(report.rule.get("reporter_contact_shared"))
+def _contact_shared(report: Report, person: Person) -> bool:
+    """Both the plan the report was filed under and the plan agreed now must share the
+    reporter with the coordinator: withdrawing it applies at once, also to older reports,
+    and a zone template alone (not agreed by this BIN) never grants it."""
+    if not (report.plan_version and report.rule.get("reporter_contact_shared")):
+        return False
+    cache = person.__dict__.setdefault("_reporter_shared", {})
+    if report.network_id not in cache:
+        plan = effective_plan(report.network)
+        rule = plan.rule(MessageKind.REPORT) or {}
+        cache[report.network_id] = plan.is_agreed and bool(rule.get("reporter_contact_shared"))
+    return cache[report.network_id]
 
 
 def visible_reports(person: Person) -> QuerySet[Report]:
@@ -262,6 +270,8 @@ def file_report(reporter: Person, data: ReportInput) -> Report:
             _route(report)
     except IntegrityError:
         # The same form arrived twice at the same moment; the other request stored it.
+        if data.client_token is None:
+            raise
         earlier = Report.objects.filter(client_token=data.client_token).first()
         if earlier is None or earlier.reporter_id != reporter.pk:
             raise
@@ -392,7 +402,7 @@ def _create(
         vehicle_make=data.vehicle_make.strip(),
         vehicle_colour=data.vehicle_colour.strip(),
         vehicle_direction=data.vehicle_direction.strip(),
-        source_message=_received(reporter, data.source_message_id),
+        source_message=_received(reporter, network, data.source_message_id),
         client_token=data.client_token,
         plan_version=plan_version,
         rule=rule,
@@ -415,12 +425,17 @@ def _due(filed_at: datetime, rule: dict) -> datetime | None:
     return filed_at + timedelta(minutes=minutes) if minutes else None
 
 
-def _received(person: Person, message_id: int | None) -> Message | None:
-    """The message the member answered, if they really received it."""
+def _received(person: Person, network: Network, message_id: int | None) -> Message | None:
+    """The message the member answered, if they really received it in this BIN."""
     if not message_id:
         return None
     recipient = (
-        Recipient.objects.filter(message_id=message_id, person=person)
+        Recipient.objects.filter(
+            message_id=message_id,
+            person=person,
+            link__network=network,
+            message__kind__in=messaging.REPORTABLE_KINDS,
+        )
         .select_related("message")
         .first()
     )
@@ -481,8 +496,7 @@ def _notification_text(report: Report) -> dict:
         [
             _("%(category)s, %(when)s.") % values,
             report.description,
-            _("The reporter's details and the photos are on the report page: %(url)s")
-            % {"url": url},
+            _("Open the report: %(url)s") % {"url": url},
         ]
     )
     sms = _("Buurtnet: new report in %(bin)s (%(category)s). %(url)s") % {**values, "url": url}
@@ -567,6 +581,15 @@ def send_feedback(report: Report, by: Person, body: str, sms_text: str = "") -> 
     errors: dict[str, list[str]] = {}
     if not body:
         errors["body"] = [_("Write what you want to tell the reporter.")]
+    segments = sms_segments.count(sms_text).segments
+    if segments > plan.sms_segment_limit:
+        errors["sms_text"] = [
+            _(
+                "The SMS text takes %(segments)d SMS segments; the plan allows at most "
+                "%(limit)d. Shorten it."
+            )
+            % {"segments": segments, "limit": plan.sms_segment_limit}
+        ]
     for name, text in (("body", body), ("sms_text", sms_text)):
         for finding in content_check.check_text(text, allow_plates=rule.get("plates_allowed")):
             if finding.kind == content_check.PLATE:
@@ -576,6 +599,13 @@ def send_feedback(report: Report, by: Person, body: str, sms_text: str = "") -> 
     with translation.override(reporter.language):
         date = formats.date_format(timezone.localtime(report.created_at), "j F")
         title = _("Feedback on your report of %(date)s") % {"date": date}
+        if not sms_text:
+            # The whole answer may be long; the SMS says where to read it.
+            url = settings.SITE_URL + reverse("reports:detail", args=[report.pk])
+            sms_text = _("Buurtnet: the police answered your report of %(date)s. %(url)s") % {
+                "date": date,
+                "url": url,
+            }
     with transaction.atomic():
         message = messaging.send_direct(
             sender=by,
@@ -583,7 +613,7 @@ def send_feedback(report: Report, by: Person, body: str, sms_text: str = "") -> 
             network=report.network,
             people=[reporter],
             kind=MessageKind.FEEDBACK,
-            texts={reporter.language: {"title": title, "body": body, "sms_text": sms_text or body}},
+            texts={reporter.language: {"title": title, "body": body, "sms_text": sms_text}},
             language=reporter.language,
             rule=rule,
             plan_version=plan.version,
@@ -667,7 +697,7 @@ def report_from_reply(reply: Reply, by: Person) -> Report:
     who read it. One reply makes at most one report."""
     recipient = reply.recipient
     if recipient is None:
-        raise ValidationError(_("This reply is not linked to a BIN."))
+        raise PermissionDenied  # not an answer to a BIN message: nothing to report
     network = recipient.link.network
     if Standing.of(by).role_in(network) != Role.OFFICER:
         raise PermissionDenied(_("Only the officer of this BIN can handle its reports."))
@@ -675,6 +705,10 @@ def report_from_reply(reply: Reply, by: Person) -> Report:
     if existing:
         return existing
     author = reply.author
+    if reply.message.kind not in messaging.REPORTABLE_KINDS or not _may_report(author, network):
+        raise ValidationError(
+            _("Only a member's answer to an alert, a notice or a relay can become a report.")
+        )
     point = (author.longitude, author.latitude) if author.has_point else None
     if point is None or geo.distance_outside_m(network.area, *point) > 0:
         centre = geo.shape(network.area).representative_point()
@@ -684,6 +718,16 @@ def report_from_reply(reply: Reply, by: Person) -> Report:
         categories_for(network.municipality.zone).first()
     )
     now = timezone.now()
+    try:
+        report = _report_of_reply(reply, by, network, category, point, plan_version, rule, now)
+    except IntegrityError:
+        # The officer clicked twice: the first click made it.
+        return Report.objects.get(source_reply=reply)
+    return change_status(report, by, ReportStatus.ACKNOWLEDGED)
+
+
+def _report_of_reply(reply, by, network, category, point, plan_version, rule, now) -> Report:
+    author = reply.author
     with transaction.atomic():
         report = Report.objects.create(
             network=network,
@@ -709,7 +753,7 @@ def report_from_reply(reply: Reply, by: Person) -> Report:
             to_status=ReportStatus.NEW,
             note=_("Made from a reply to a message."),
         )
-    return change_status(report, by, ReportStatus.ACKNOWLEDGED)
+    return report
 
 
 # --- Overdue ----------------------------------------------------------------------------
@@ -725,9 +769,15 @@ def flag_overdue_reports(now: datetime | None = None) -> int:
     flagged = 0
     for report in due:
         with transaction.atomic():
-            if not Report.objects.filter(pk=report.pk, overdue_flagged_at__isnull=True).update(
-                overdue_flagged_at=now
-            ):
+            # Claimed with the same conditions as the listing: the officer may have
+            # answered since, or another tick process flagged it.
+            claimed = Report.objects.filter(
+                pk=report.pk,
+                status=ReportStatus.NEW,
+                overdue_flagged_at__isnull=True,
+                due_at__lte=now,
+            ).update(overdue_flagged_at=now)
+            if not claimed:
                 continue
             ReportEvent.objects.create(report=report, kind=ReportEvent.Kind.OVERDUE, at=now)
             for person in _officers(report.network):
@@ -745,35 +795,3 @@ def _officers(network: Network) -> list[Person]:
             is_active=True,
         )
     )
-
-
-def overdue_in_zone(zone_id: int) -> QuerySet[Report]:
-    return (
-        Report.objects.filter(
-            network__municipality__zone_id=zone_id,
-            status=ReportStatus.NEW,
-            overdue_flagged_at__isnull=False,
-        )
-        .select_related("network", "category")
-        .order_by("due_at")
-    )
-
-
-def zone_staff_zones(person: Person) -> list[int]:
-    return list(ZoneStaff.objects.filter(person=person).values_list("zone_id", flat=True))
-
-
-__all__ = [
-    "OPEN_STATUSES",
-    "ReportInput",
-    "access",
-    "categories_for",
-    "change_status",
-    "file_report",
-    "flag_overdue_reports",
-    "publish_to_network",
-    "propose_relay",
-    "report_from_reply",
-    "send_feedback",
-    "visible_reports",
-]

@@ -7,10 +7,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from buurtnet.form_errors import apply_errors
+from buurtnet.messaging import services as messaging
 from buurtnet.messaging.models import Reply
 from buurtnet.networks.maps import build_map
 from buurtnet.networks.models import PoliceZone
 from buurtnet.networks.permissions import Standing
+from buurtnet.plans.models import MessageKind
 
 from . import services
 from .forms import (
@@ -31,7 +33,10 @@ def new(request: HttpRequest) -> HttpResponse:
     networks = services.reporting_networks(request.user)
     if not networks:
         return render(request, "reports/not_member.html", status=403)
-    network = _chosen(networks, request.POST.get("network") or request.GET.get("network"))
+    wanted = request.POST.get("network")
+    if wanted and wanted not in {str(n.pk) for n in networks}:
+        raise PermissionDenied(_("Only approved members of this BIN can report here."))
+    network = _chosen(networks, wanted or request.GET.get("network"))
     categories = services.categories_for(network.municipality.zone).filter(is_active=True)
     initial = {"network": network.pk, "message": request.GET.get("message")}
     if request.user.has_point:
@@ -43,15 +48,21 @@ def new(request: HttpRequest) -> HttpResponse:
         categories=categories,
         initial=initial,
     )
+    location_errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
             report = services.file_report(request.user, form.report_input())
         except ValidationError as exc:
-            apply_errors(form, exc)
+            errors = exc.message_dict
+            # The place has no field of its own: its error goes with the map.
+            location_errors = errors.pop("location", [])
+            apply_errors(form, ValidationError(errors))
         else:
             flash.success(request, _("Thank you. Your report went to the police of your BIN."))
             return redirect(f"{report.get_absolute_url()}?filed=1")
-    photos_lost = request.method == "POST" and bool(request.FILES) and form.errors
+    # Reaching this point after a POST means the form comes back: a browser cannot refill
+    # a file input, so the member must choose the photos again.
+    photos_lost = request.method == "POST" and bool(request.FILES)
     lon, lat = form["longitude"].value(), form["latitude"].value()
     home = [(request.user.longitude, request.user.latitude)] if request.user.has_point else []
     return render(
@@ -63,6 +74,7 @@ def new(request: HttpRequest) -> HttpResponse:
             "photos_lost": photos_lost,
             "area_map": build_map([network], points=home, margin=0.006),
             "pin": _pin(request.user, lon, lat),
+            "location_errors": location_errors,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -130,12 +142,17 @@ def _detail(request: HttpRequest, report: Report, allowed, status: int = 200, **
         context["can_close"] = ReportStatus.CLOSED in report.allowed_moves()
         context["status_form"] = forms.get("status_form") or StatusForm()
         context["feedback_form"] = forms.get("feedback_form") or FeedbackForm()
-    if allowed.relay:
+    if allowed.relay and _plan_lets_relay(request.user, report):
         language = report.network.language
         context["relay_form"] = forms.get("relay_form") or RelayForm(
             initial={"language": language, **services.message_draft_text(report, language)}
         )
     return render(request, "reports/detail.html", context, status=status)
+
+
+def _plan_lets_relay(person, report: Report) -> bool:
+    routes, _excluded = messaging.plan_routes(person, MessageKind.RELAY, [report.network])
+    return bool(routes)
 
 
 @login_required
@@ -252,6 +269,8 @@ def relay(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             apply_errors(_renamed(form), exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or _("The communication plan does not allow this."))
         else:
             flash.success(
                 request,
@@ -269,9 +288,13 @@ def photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
     if not allowed.photos:
         raise Http404
     item = get_object_or_404(ReportPhoto, pk=photo_pk, report=report)
-    response = FileResponse(item.image.open("rb"), content_type="image/jpeg")
-    # Photos of a police report never sit in a shared cache.
-    response["Cache-Control"] = "private, max-age=3600"
+    try:
+        handle = item.image.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    # Photos of a police report stay in no cache, not even on a shared family computer.
+    response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -283,7 +306,14 @@ def from_reply(request: HttpRequest, reply_pk: int) -> HttpResponse:
         Reply.objects.select_related("recipient__link__network", "author", "message"),
         pk=reply_pk,
     )
-    report = services.report_from_reply(reply, request.user)
+    try:
+        report = services.report_from_reply(reply, request.user)
+    except PermissionDenied as exc:
+        # The same answer whether the reply exists or not: ids cannot be probed.
+        raise Http404 from exc
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
+        return redirect("messaging:detail", reply.message_id)
     flash.success(request, _("The reply is now a report in your queue."))
     return redirect(report)
 
