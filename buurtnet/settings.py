@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "buurtnet.plans",
     "buurtnet.messaging",
     "buurtnet.reports",
+    "buurtnet.prevention",
+    "buurtnet.absences",
 ]
 
 MIDDLEWARE = [

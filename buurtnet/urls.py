@@ -18,6 +18,8 @@ urlpatterns = [
     path("messages/", include("buurtnet.messaging.urls")),
     path("plans/", include("buurtnet.plans.urls")),
     path("reports/", include("buurtnet.reports.urls")),
+    path("prevention/", include("buurtnet.prevention.urls")),
+    path("absences/", include("buurtnet.absences.urls")),
     path("accounts/", include("allauth.urls")),
     path("me/", include("buurtnet.people.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

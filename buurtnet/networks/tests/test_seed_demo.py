@@ -11,6 +11,7 @@ from django.db import transaction
 from django.test import override_settings
 from shapely.geometry import Point, shape
 
+from buurtnet.absences.models import Absence
 from buurtnet.networks import geo
 from buurtnet.networks.management.commands.demo_logins import current_code
 from buurtnet.networks.management.commands.seed_demo import (
@@ -39,6 +40,7 @@ from buurtnet.networks.models import (
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
 from buurtnet.people.phones import normalize_phone
+from buurtnet.prevention.models import Tip
 from buurtnet.reports.models import Report
 
 MEMBERS = 300
@@ -199,6 +201,8 @@ def test_second_run_adds_nothing(seeded):
 def test_seed_is_deterministic(seeded):
     def wipe():
         Report.objects.all().delete()
+        Tip.objects.all().delete()
+        Absence.objects.all().delete()
         Membership.objects.all().delete()
         Street.objects.all().delete()
         Network.objects.all().delete()

@@ -1,23 +1,41 @@
-"""The periodic pass: scheduled messages whose time came, overdue forwards and reports,
-lost work.
+"""The periodic pass: scheduled messages and campaign tips whose time came, overdue
+forwards and reports, lost work, ended and expired holiday absences.
 
 Run it every few seconds next to the workers (`manage.py tick --every 10`, as
 `scripts/serve-with-worker` does) or from cron (`manage.py tick`). Every step is safe to
 run twice or from two machines at once.
 """
 
+import logging
 import time
 
 from django.core.management.base import BaseCommand
 
+from buurtnet.absences.services import purge as purge_absences
+from buurtnet.absences.services import tell_residents
 from buurtnet.delivery.outbox import recover
 from buurtnet.messaging.services import dispatch_due, flag_overdue_forwards
+from buurtnet.prevention.services import send_due as send_due_campaigns
 from buurtnet.reports.services import flag_overdue_reports
+
+logger = logging.getLogger(__name__)
+
+# In this order: residents are told their absence ended before its data is purged.
+STEPS = [
+    ("messages sent", dispatch_due),
+    ("campaign tips sent", send_due_campaigns),
+    ("forwards overdue", flag_overdue_forwards),
+    ("reports overdue", flag_overdue_reports),
+    ("tasks recovered", recover),
+    ("residents told", tell_residents),
+    ("absences deleted", purge_absences),
+]
 
 
 class Command(BaseCommand):
     help = (
-        "Send due scheduled messages, flag overdue forwards and reports, recover lost deliveries."
+        "Send due messages and campaign tips, flag overdue forwards and reports, recover lost "
+        "deliveries, tell residents their absence ended and delete expired absences."
     )
 
     def add_arguments(self, parser) -> None:
@@ -25,13 +43,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, every: float = 0, **options) -> None:
         while True:
-            sent, flagged, recovered = dispatch_due(), flag_overdue_forwards(), recover()
-            reports = flag_overdue_reports()
-            if options["verbosity"] > 1 or (sent or flagged or recovered or reports):
-                self.stdout.write(
-                    f"tick: {sent} sent, {flagged} forwards overdue, {reports} reports overdue, "
-                    f"{recovered} tasks recovered"
-                )
+            done = {name: self._run(name, step) for name, step in STEPS}
+            if options["verbosity"] > 1 or any(done.values()):
+                self.stdout.write("tick: " + ", ".join(f"{n} {name}" for name, n in done.items()))
             if not every:
                 return
             time.sleep(every)
+
+    def _run(self, name: str, step) -> int:
+        """One step's failure never keeps the others from running: the deletion of expired
+        absences in particular is a promise to the residents."""
+        try:
+            return step()
+        except Exception:
+            logger.exception("tick: %s failed", name)
+            return 0

@@ -442,6 +442,8 @@ class Seeder:
         self._confirm_emails()
         self._plans()
         self._reports()
+        self._prevention()
+        self._absence()
 
     def _confirm_emails(self) -> None:
         """Members confirmed their e-mail when they signed up; leave one in 29 unconfirmed so
@@ -502,6 +504,43 @@ class Seeder:
                 )
         PlanRule.objects.bulk_create(rules)
         PlanApproval.objects.bulk_create(approvals)
+
+    def _prevention(self) -> None:
+        """The starter tips, published, so the zone's public page has something to show."""
+        from buurtnet.prevention.services import install_starter_tips
+
+        install_starter_tips(self.zone)
+
+    def _absence(self) -> None:
+        """The demo member is away from tomorrow for a week, so the officer's list of homes to
+        pass has one."""
+        from django.core.exceptions import ValidationError
+
+        from buurtnet.absences.services import AbsenceInput, announce
+
+        member = Person.objects.filter(email=MEMBER_EMAIL).first()
+        if member is None or not member.has_point:
+            return
+        today = timezone.localdate()
+        try:
+            announce(
+                member,
+                AbsenceInput(
+                    starts_on=today + timedelta(days=1),
+                    ends_on=today + timedelta(days=8),
+                    street=member.street,
+                    house_number=member.house_number,
+                    postcode=member.postcode,
+                    city=member.city,
+                    longitude=member.longitude,
+                    latitude=member.latitude,
+                    contact_name="Els Buur",
+                    contact_phone="+32470999001",
+                    remarks="Buurvrouw leegt de brievenbus. Auto staat op de oprit.",
+                ),
+            )
+        except ValidationError:
+            return  # the demo still works without it
 
     def _reports(self) -> None:
         """A few reports of the demo member, so the officer's queue has something in it: one
