@@ -1,6 +1,7 @@
 """Shared fixtures: named people per access level (as healthcheck's hc/test.py does)."""
 
 import pytest
+from django.core.cache import cache
 
 from buurtnet.networks.models import Role
 from buurtnet.networks.tests.factories import (
@@ -26,6 +27,8 @@ def _immediate_tasks_and_english(settings, tmp_path):
     settings.EMAIL_BACKEND = "buurtnet.delivery.mail.OutboxEmailBackend"
     # PBKDF2 at production strength costs a second per person on this machine.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate limits (failed log-ins per address) live in the cache: no test inherits another's.
+    cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
@@ -113,7 +116,26 @@ def page(browser, live_server):
     context = browser.new_context(
         base_url=live_server.url, locale="en-GB", viewport={"width": 412, "height": 915}
     )
+    blocked = watch_content_security_policy(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    assert not blocked, f"The Content-Security-Policy blocked: {blocked}"
+
+
+def watch_content_security_policy(context) -> list[str]:
+    """Collect what the browser refused under our Content-Security-Policy on any page of
+    the context: an inline script or style that slipped into a template fails the test."""
+    blocked: list[str] = []
+
+    def on_page(page) -> None:
+        page.on(
+            "console",
+            lambda message: (
+                blocked.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+
+    context.on("page", on_page)
+    return blocked

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "buurtnet.reports",
     "buurtnet.prevention",
     "buurtnet.absences",
+    "buurtnet.audit",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "buurtnet.people.middleware.StaffSecondFactorMiddleware",
+    "buurtnet.security.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "buurtnet.urls"
@@ -146,11 +148,15 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+# As NIST SP 800-63B asks: a minimum length and a check against known breached passwords
+# (Django's bundled list of 20,000), no composition rules ("one digit, one capital").
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
@@ -166,9 +172,50 @@ ACCOUNT_SIGNUP_REDIRECT_URL = "networks:join"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Buurtnet"
+# Failed log-ins are throttled per account and per address (allauth's rate limits, kept in
+# the cache: set CACHE_REDIS_URL with more than one web process).
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip",
+    "signup": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "reset_password": "20/m/ip,5/m/key",
+}
+# Members stay logged in on their own phone for two weeks; police and staff sessions end
+# after STAFF_SESSION_SECONDS (see people.signals).
+SESSION_COOKIE_AGE = 14 * 24 * 3600
+STAFF_SESSION_SECONDS = int(os.environ.get("STAFF_SESSION_SECONDS", str(10 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = SITE_URL.startswith("https")
-CSRF_COOKIE_SECURE = SITE_URL.startswith("https")
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# --- Transport security and headers ----------------------------------------------------------
+# Behind HTTPS (SITE_URL https://…): cookies only over TLS, HSTS, redirects to HTTPS.
+HTTPS = SITE_URL.startswith("https")
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("SECURE_HSTS_PRELOAD", True)
+if env_bool("BEHIND_PROXY", False):
+    # Only when a reverse proxy that sets this header is the sole way in.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No script or style from anywhere but our own static files, and none inline (see
+# buurtnet.security.SecurityHeadersMiddleware).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(self), payment=(), usb=(), "
+    "interest-cohort=(), browsing-topics=()"
+)
 
 # --- E-mail and SMS ----------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Buurtnet <noreply@buurtnet.local>")
@@ -246,6 +293,11 @@ REPORT_PHOTOS_PER_REPORT = 3
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # How far outside its BIN's area a report may be placed (a street on the border).
 REPORT_MAX_DISTANCE_METRES = int(os.environ.get("REPORT_MAX_DISTANCE_METRES", "1000"))
+
+# --- Audit log ---------------------------------------------------------------------------
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "730"))
+# Reverse proxies in front of Django; 0 means X-Forwarded-For is never believed.
+AUDIT_PROXY_COUNT = int(os.environ.get("AUDIT_PROXY_COUNT", "0"))
 
 # --- Domain ------------------------------------------------------------------------------
 # The version of the privacy notice a person consents to; bump it when the text changes.

@@ -20,6 +20,7 @@ urlpatterns = [
     path("reports/", include("buurtnet.reports.urls")),
     path("prevention/", include("buurtnet.prevention.urls")),
     path("absences/", include("buurtnet.absences.urls")),
+    path("audit/", include("buurtnet.audit.urls")),
     path("accounts/", include("allauth.urls")),
     path("me/", include("buurtnet.people.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,3 +1,4 @@
+from collections import Counter
 from datetime import timedelta
 
 from django.contrib import messages as flash
@@ -10,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from buurtnet.audit import services as audit
 from buurtnet.form_errors import apply_errors
 from buurtnet.networks.maps import build_map
 from buurtnet.networks.models import Network, PoliceZone
@@ -129,6 +131,14 @@ def _require_watcher(request: HttpRequest) -> None:
 def _watch_page(request: HttpRequest, forms: dict | None = None, status: int = 200):
     today = timezone.localdate()
     absences = list(services.watch_list(request.user, today))
+    for zone_id, homes in Counter(a.zone_id for a in absences).items():
+        audit.record(
+            request.user,
+            audit.Action.VIEW_ABSENCES,
+            request=request,
+            zone=zone_id,
+            detail={"homes": homes},
+        )
     forms = forms or {}
     days = []
     shown: set[int] = set()

@@ -8,6 +8,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from buurtnet.audit import services as audit
 from buurtnet.delivery.services import notify_person
 from buurtnet.people.models import Person
 from buurtnet.privacy.services import record_join_consents
@@ -93,6 +94,13 @@ def change_network_status(network: Network, status: str, by: Person, note: str =
         return network
     now = timezone.now()
     with transaction.atomic():
+        audit.record(
+            by,
+            audit.Action.CHANGE_NETWORK,
+            network,
+            network=network,
+            detail={"from": network.status, "to": status},
+        )
         network.status = status
         network.status_changed_at = now
         network.save(update_fields=["status", "status_changed_at"])
@@ -169,6 +177,13 @@ def decide(membership: Membership, by: Person, *, approve: bool, reason: str = "
         if locked.status != MembershipStatus.APPLIED:
             raise ValidationError(_("This application has already been decided."), code="decided")
         to_status = MembershipStatus.APPROVED if approve else MembershipStatus.DECLINED
+        audit.record(
+            by,
+            audit.Action.CHANGE_MEMBERSHIP,
+            locked,
+            network=membership.network,
+            detail={"from": locked.status, "to": to_status},
+        )
         _record(locked, to_status, by, reason)
         locked.decided_by = by
         locked.decided_at = locked.status_changed_at

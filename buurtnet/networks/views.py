@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from buurtnet.audit import services as audit
 from buurtnet.people import services as people_services
 
 from . import geo, services
@@ -177,6 +178,12 @@ def members(request: HttpRequest, network_id: int) -> HttpResponse:
     page = Paginator(services.member_list(network, search=query), MEMBERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    show_contact = standing.can(Action.VIEW_MEMBER_CONTACT, network)
+    if query or show_contact:
+        # What was searched may be a name: only that a search happened, and its yield.
+        action = audit.Action.SEARCH_PEOPLE if query else audit.Action.VIEW_MEMBER_CONTACT
+        found = {"results": page.paginator.count, "page": page.number, "contact": show_contact}
+        audit.record(request.user, action, network, request=request, network=network, detail=found)
     return render(
         request,
         "networks/members.html",
@@ -185,7 +192,7 @@ def members(request: HttpRequest, network_id: int) -> HttpResponse:
             "page": page,
             "search": search,
             "query": query,
-            "show_contact": standing.can(Action.VIEW_MEMBER_CONTACT, network),
+            "show_contact": show_contact,
         },
     )
 

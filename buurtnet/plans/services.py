@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_time
 from django.utils.translation import gettext as _
 
+from buurtnet.audit import services as audit
 from buurtnet.networks.models import Network, PoliceZone, Role
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
@@ -178,6 +179,13 @@ def write_draft(network: Network, by: Person, content: dict, note: str = "") -> 
         for rule in rules:
             rule.plan = plan
         PlanRule.objects.bulk_create(rules)
+        audit.record(
+            by,
+            audit.Action.CHANGE_PLAN,
+            plan,
+            network=network,
+            detail={"step": "draft", "version": plan.version},
+        )
     return plan
 
 
@@ -217,6 +225,17 @@ def approve(plan: CommunicationPlan, by: Person) -> CommunicationPlan:
             plan.status = PlanStatus.ACTIVE
             plan.activated_at = now
             plan.save(update_fields=["status", "activated_at"])
+        audit.record(
+            by,
+            audit.Action.CHANGE_PLAN,
+            plan,
+            network=plan.network,
+            detail={
+                "step": "approve",
+                "version": plan.version,
+                "activated": plan.status == PlanStatus.ACTIVE,
+            },
+        )
     return plan
 
 
@@ -225,7 +244,10 @@ def save_zone_template(zone: PoliceZone, by: Person, content: dict) -> PlanTempl
         raise PermissionDenied
     for r in content["rules"]:
         rule_from_dict(r["kind"], r).clean()
-    template, _created = PlanTemplate.objects.update_or_create(
-        zone=zone, defaults={"content": content, "updated_by": by, "updated_at": timezone.now()}
-    )
+    with transaction.atomic():
+        template, _created = PlanTemplate.objects.update_or_create(
+            zone=zone,
+            defaults={"content": content, "updated_by": by, "updated_at": timezone.now()},
+        )
+        audit.record(by, audit.Action.CHANGE_PLAN, template, zone=zone, detail={"step": "template"})
     return template

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from buurtnet.audit import services as audit
 from buurtnet.delivery.services import notify_person
 from buurtnet.messaging import content_check, sms_segments
 from buurtnet.messaging import services as messaging
@@ -558,6 +559,13 @@ def change_status(
             note=note,
             at=now,
         )
+        audit.record(
+            by,
+            audit.Action.CHANGE_REPORT,
+            report,
+            network=report.network,
+            detail={"from": report.status, "to": to_status},
+        )
         report.status = to_status
         report.responded_at = report.responded_at or now
         if to_status == ReportStatus.CLOSED:
@@ -620,6 +628,13 @@ def send_feedback(report: Report, by: Person, body: str, sms_text: str = "") -> 
         )
         ReportEvent.objects.create(
             report=report, kind=ReportEvent.Kind.FEEDBACK, actor=by, note=body, message=message
+        )
+        audit.record(
+            by,
+            audit.Action.CHANGE_REPORT,
+            report,
+            network=report.network,
+            detail={"feedback": True},
         )
         Report.objects.filter(pk=report.pk, responded_at__isnull=True).update(
             responded_at=timezone.now()

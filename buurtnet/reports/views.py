@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from buurtnet.audit import services as audit
 from buurtnet.form_errors import apply_errors
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging.models import Reply
@@ -158,6 +159,15 @@ def _plan_lets_relay(person, report: Report) -> bool:
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     report, allowed = _visible(request, pk)
+    if report.reporter_id != request.user.pk:  # the police, the zone or the coordinator
+        audit.record(
+            request.user,
+            audit.Action.VIEW_REPORT,
+            report,
+            request=request,
+            network=report.network,
+            detail={"contact": allowed.contact},
+        )
     return _detail(request, report, allowed)
 
 

@@ -15,7 +15,7 @@
     if (!lon.value || !lat.value) return;
     dot.setAttribute("cx", (parseFloat(lon.value) - minLon) * sx);
     dot.setAttribute("cy", (maxLat - parseFloat(lat.value)) * sy);
-    dot.style.display = "";
+    dot.removeAttribute("hidden");
   }
   showChosen();
   if (lon.form) lon.form.addEventListener("draft-restored", showChosen);
@@ -26,7 +26,7 @@
     var p = pt.matrixTransform(svg.getScreenCTM().inverse());
     lon.value = (minLon + p.x / sx).toFixed(6);
     lat.value = (maxLat - p.y / sy).toFixed(6);
-    dot.setAttribute("cx", p.x); dot.setAttribute("cy", p.y); dot.style.display = "";
+    dot.setAttribute("cx", p.x); dot.setAttribute("cy", p.y); dot.removeAttribute("hidden");
     // A translated sentence where the page gives one; the coordinates otherwise.
     if (text) text.textContent = text.dataset.pickedLabel || lat.value + ", " + lon.value;
     if (use) use.hidden = false;

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 
 from buurtnet.absences.services import purge as purge_absences
 from buurtnet.absences.services import tell_residents
+from buurtnet.audit.services import purge as purge_audit
 from buurtnet.delivery.outbox import recover
 from buurtnet.messaging.services import dispatch_due, flag_overdue_forwards
 from buurtnet.prevention.services import send_due as send_due_campaigns
@@ -29,6 +30,7 @@ STEPS = [
     ("tasks recovered", recover),
     ("residents told", tell_residents),
     ("absences deleted", purge_absences),
+    ("audit entries purged", purge_audit),
 ]
 
 
