@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "buurtnet.prevention",
     "buurtnet.absences",
     "buurtnet.audit",
+    "buurtnet.retention",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,8 @@ urlpatterns = [
     path("prevention/", include("buurtnet.prevention.urls")),
     path("absences/", include("buurtnet.absences.urls")),
     path("audit/", include("buurtnet.audit.urls")),
+    path("retention/", include("buurtnet.retention.urls")),
+    path("privacy/", include("buurtnet.privacy.urls")),
     path("accounts/", include("allauth.urls")),
     path("me/", include("buurtnet.people.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

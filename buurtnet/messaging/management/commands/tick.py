@@ -18,6 +18,7 @@ from buurtnet.delivery.outbox import recover
 from buurtnet.messaging.services import dispatch_due, flag_overdue_forwards
 from buurtnet.prevention.services import send_due as send_due_campaigns
 from buurtnet.reports.services import flag_overdue_reports
+from buurtnet.retention.services import purge_if_due as purge_by_retention
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ STEPS = [
     ("residents told", tell_residents),
     ("absences deleted", purge_absences),
     ("audit entries purged", purge_audit),
+    ("records purged by retention", purge_by_retention),
 ]
 
 

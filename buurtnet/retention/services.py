@@ -1,0 +1,222 @@
+"""Purging and anonymising what is past the zone's retention periods.
+
+`purge()` runs from `manage.py tick`. Every step is set-based (UPDATE or DELETE over a
+batch of ids, never one query per row of a large set), commits per batch, and only picks
+rows that still hold what must go, so it is safe to run twice or from two machines: a
+second run finds nothing.
+"""
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from buurtnet.audit.services import retention_days as audit_retention_days
+from buurtnet.delivery.models import Delivery, OutboxMessage
+from buurtnet.messaging.models import Message, Recipient, Reply
+from buurtnet.networks.models import Membership, MembershipStatus, PoliceZone
+from buurtnet.networks.permissions import Standing
+from buurtnet.reports.models import Report, ReportPhoto, ReportStatus
+
+from .models import RetentionPolicy
+
+logger = logging.getLogger(__name__)
+
+FIELDS = ("left_members", "closed_reports", "delivery_records", "outbox_records")
+# What `purge()` reports, in this order.
+KINDS = ("left_members", "closed_reports", "deliveries", "recipients", "outbox_records")
+
+MEMBERSHIP_BATCH = 1000
+REPORT_BATCH = 500
+MESSAGE_BATCH = 50
+ROW_BATCH = 5000
+# `manage.py tick` runs every few seconds; a purge is due once an hour.
+PURGE_INTERVAL = timedelta(hours=1)
+
+
+def policy_for(zone: PoliceZone | int) -> RetentionPolicy:
+    """The zone's policy, created with the defaults the first time it is needed."""
+    zone_id = zone if isinstance(zone, int) else zone.pk
+    found, _created = RetentionPolicy.objects.get_or_create(zone_id=zone_id)
+    return found
+
+
+def may_manage(person, zone_id: int) -> bool:
+    return Standing.of(person).can_view_zone(zone_id)
+
+
+def save_policy(zone: PoliceZone, by, values: Mapping) -> RetentionPolicy:
+    """Zone staff set their zone's periods. Raises ValidationError (per field, translated)
+    and changes nothing when a value is out of range."""
+    if not may_manage(by, zone.pk):
+        raise PermissionDenied
+    policy = policy_for(zone)
+    for name in FIELDS:
+        if name in values:
+            setattr(policy, name, values[name])
+    policy.full_clean(exclude=["zone"])
+    policy.save(update_fields=list(FIELDS))
+    return policy
+
+
+def audit_days() -> int:
+    """The audit log's period: platform-wide, shown read-only to zones."""
+    return audit_retention_days()
+
+
+# --- Purging ----------------------------------------------------------------------------------
+
+
+def purge(now: datetime | None = None) -> dict[str, int]:
+    """Apply every zone's policy; return how many rows of each kind were purged or
+    anonymised. Zones without a policy yet get one with the defaults."""
+    now = now or timezone.now()
+    totals = dict.fromkeys(KINDS, 0)
+    zone_ids = list(PoliceZone.objects.order_by("pk").values_list("pk", flat=True))
+    outbox_days: list[int] = []
+    for zone_id in zone_ids:
+        policy = policy_for(zone_id)
+        counts = {
+            "left_members": _purge_left_members(zone_id, now - _days(policy.left_members)),
+            "closed_reports": _anonymise_closed_reports(
+                zone_id, now - _days(policy.closed_reports)
+            ),
+        }
+        deliveries, recipients = _purge_delivery_records(
+            zone_id, now - _days(policy.delivery_records)
+        )
+        counts.update(deliveries=deliveries, recipients=recipients)
+        outbox_days.append(policy.outbox_records)
+        for kind, n in counts.items():
+            totals[kind] += n
+        RetentionPolicy.objects.filter(pk=policy.pk).update(last_run_at=now, last_counts=counts)
+    # Outbox rows belong to no zone: the shortest period any zone asked for applies.
+    days = min(outbox_days, default=RetentionPolicy._meta.get_field("outbox_records").default)
+    totals["outbox_records"] = _purge_outbox(now - _days(days))
+    logger.info("retention purge: %s", totals)
+    return totals
+
+
+def purge_if_due(now: datetime | None = None) -> int:
+    """The tick step: purge when a zone has not been purged for PURGE_INTERVAL (or
+    never); return how many rows were purged or anonymised."""
+    now = now or timezone.now()
+    never = PoliceZone.objects.filter(retention_policy__isnull=True).exists()
+    stale = RetentionPolicy.objects.filter(
+        Q(last_run_at__isnull=True) | Q(last_run_at__lte=now - PURGE_INTERVAL)
+    ).exists()
+    if not (never or stale):
+        return 0
+    return sum(purge(now).values())
+
+
+def _days(n: int) -> timedelta:
+    return timedelta(days=n)
+
+
+def _purge_left_members(zone_id: int, cutoff: datetime) -> int:
+    """Memberships of the zone's BINs that ended (left) before the cutoff go, with their
+    change history (cascade)."""
+    left = Membership.objects.filter(
+        network__municipality__zone_id=zone_id,
+        status=MembershipStatus.LEFT,
+        status_changed_at__lt=cutoff,
+    ).order_by("pk")
+    deleted = 0
+    while ids := list(left.values_list("pk", flat=True)[:MEMBERSHIP_BATCH]):
+        _total, per_model = Membership.objects.filter(pk__in=ids).delete()
+        deleted += per_model.get(Membership._meta.label, 0)
+    return deleted
+
+
+def _anonymise_closed_reports(zone_id: int, cutoff: datetime) -> int:
+    """Reports closed before the cutoff lose everything that points to a person: the
+    reporter, the description, the number plate, the member's reply it came from, the
+    photos (rows now, files once the batch is committed). What is left counts in the
+    figures: category, time, place in the BIN, status and outcome."""
+    has_photos = Exists(ReportPhoto.objects.filter(report=OuterRef("pk")))
+    todo = (
+        Report.objects.filter(
+            network__municipality__zone_id=zone_id,
+            status=ReportStatus.CLOSED,
+            closed_at__lt=cutoff,
+        )
+        .filter(
+            Q(reporter__isnull=False)
+            | ~Q(description="")
+            | ~Q(vehicle_plate="")
+            | Q(source_reply__isnull=False)
+            | has_photos
+        )
+        .order_by("pk")
+    )
+    done = 0
+    last = 0
+    while ids := list(todo.filter(pk__gt=last).values_list("pk", flat=True)[:REPORT_BATCH]):
+        last = ids[-1]
+        with transaction.atomic():
+            photos = list(ReportPhoto.objects.filter(report_id__in=ids).values_list("pk", "image"))
+            ReportPhoto.objects.filter(pk__in=[pk for pk, _name in photos]).delete()
+            done += Report.objects.filter(pk__in=ids).update(
+                reporter=None,
+                description="",
+                vehicle_plate="",
+                vehicle_plate_foreign=False,
+                source_reply=None,
+            )
+            names = [name for _pk, name in photos if name]
+            if names:
+                transaction.on_commit(lambda names=names: _delete_photo_files(names))
+    return done
+
+
+def _delete_photo_files(names: list[str]) -> None:
+    storage = ReportPhoto._meta.get_field("image").storage
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.warning("retention: could not delete photo file %s", name, exc_info=True)
+
+
+def _purge_delivery_records(zone_id: int, cutoff: datetime) -> tuple[int, int]:
+    """Deliveries and recipients of the zone's messages sent before the cutoff (or, never
+    sent, created before it). The message itself and its recipient count stay; replies
+    stay, detached from the recipient row."""
+    old = (
+        Message.objects.filter(zone_id=zone_id)
+        .filter(Q(sent_at__lt=cutoff) | Q(sent_at__isnull=True, created_at__lt=cutoff))
+        .filter(
+            Exists(Recipient.objects.filter(message=OuterRef("pk")))
+            | Exists(Delivery.objects.filter(message=OuterRef("pk")))
+        )
+        .order_by("pk")
+    )
+    deliveries = recipients = 0
+    last = 0
+    while batch := list(old.filter(pk__gt=last).values_list("pk", flat=True)[:MESSAGE_BATCH]):
+        last = batch[-1]
+        deliveries += _delete_in_chunks(Delivery, Delivery.objects.filter(message_id__in=batch))
+        Reply.objects.filter(recipient__message_id__in=batch).update(recipient=None)
+        recipients += _delete_in_chunks(Recipient, Recipient.objects.filter(message_id__in=batch))
+    return deliveries, recipients
+
+
+def _delete_in_chunks(model, rows) -> int:
+    """Delete through the ORM (cascades included) in chunks of ids, so a message with
+    300,000 deliveries never loads them all at once."""
+    deleted = 0
+    rows = rows.order_by("pk")
+    while ids := list(rows.values_list("pk", flat=True)[:ROW_BATCH]):
+        _total, per_model = model.objects.filter(pk__in=ids).delete()
+        deleted += per_model.get(model._meta.label, 0)
+    return deleted
+
+
+def _purge_outbox(cutoff: datetime) -> int:
+    _total, per_model = OutboxMessage.objects.filter(created_at__lt=cutoff).delete()
+    return per_model.get(OutboxMessage._meta.label, 0)

@@ -1,0 +1,111 @@
+"""Property-based: malformed input to every form never causes a server error, and input
+that is refused changes nothing.
+
+Each form is found on its page (the field names are read from the HTML, so a field added
+later is fed junk too) and posted back with values drawn by hypothesis: huge and negative
+numbers, NaN, control characters, very long text, lists, scripts, SQL fragments.
+"""
+
+import re
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from buurtnet.networks.tests.test_views import log_in
+
+FIELD = re.compile(r'<(?:input|textarea|select)[^>]*\bname="([^"]+)"', re.IGNORECASE)
+SKIP_FIELDS = {"csrfmiddlewaretoken", "next", "language"}
+WATCHED = [
+    "reports.Report",
+    "reports.ReportCategory",
+    "messaging.Message",
+    "prevention.Tip",
+    "prevention.Campaign",
+    "absences.Absence",
+    "networks.Membership",
+    "plans.CommunicationPlan",
+    "people.Person",
+    "retention.RetentionPolicy",
+    "privacy.Consent",
+]
+
+junk = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=10),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.sampled_from(
+        [
+            "",
+            "nan",
+            "inf",
+            "-1",
+            "0",
+            "1e308",
+            "9999-12-31",
+            "0000-00-00T00:00",
+            "2026-02-30T25:61",
+            "<script>alert(1)</script>",
+            "' OR 1=1 --",
+            "\x00",
+            "x" * 5000,
+            '{"type": "area", "polygon": 5}',
+        ]
+    ),
+)
+
+
+def fields_of(client, url: str) -> list[str]:
+    page = client.get(url)
+    assert page.status_code == 200, url
+    names = FIELD.findall(page.content.decode())
+    return sorted({n for n in names if n not in SKIP_FIELDS})
+
+
+def counts() -> dict[str, int]:
+    return {label: apps.get_model(label).objects.count() for label in WATCHED}
+
+
+# (who posts, how to build the URL)
+FORMS = {
+    "report": ("member", lambda world: reverse("reports:new")),
+    "absence": ("member", lambda world: reverse("absences:new")),
+    "compose": ("officer", lambda world: reverse("messaging:compose")),
+    "tip": ("zone_staff", lambda world: reverse("prevention:new_tip")),
+    "campaign": ("zone_staff", lambda world: reverse("prevention:new_campaign")),
+    "categories": (
+        "zone_staff",
+        lambda world: reverse("reports:zone_categories", args=[world.zone.pk]),
+    ),
+    "plan": ("coordinator", lambda world: reverse("plans:edit", args=[world.network.pk])),
+    "preferences": ("member", lambda world: reverse("people:preferences")),
+    "retention": (
+        "zone_staff",
+        lambda world: reverse("retention:zone_policy", args=[world.zone.pk]),
+    ),
+    "erase": ("member", lambda world: reverse("privacy:erase")),
+}
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_junk_never_breaks_a_form_and_refused_input_changes_nothing(client, world, form, data):
+    who, url_of = FORMS[form]
+    log_in(client, getattr(world, who))
+    url = url_of(world)
+    names = fields_of(client, url)
+    assert names, f"no fields found on {url}"
+    chosen = data.draw(st.lists(st.sampled_from(names), min_size=1, unique=True))
+    payload = {name: data.draw(st.one_of(junk, st.lists(junk, max_size=3))) for name in chosen}
+    before = counts()
+    answer = client.post(url, payload)
+    assert answer.status_code < 500, (url, payload)
+    if answer.status_code != 302:
+        assert counts() == before, (url, payload)
