@@ -171,8 +171,17 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "buurtnet.people.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_REDIRECT_URL = "networks:join"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# Passkeys count as a second factor only (after the password), not as a passwordless log-in.
+MFA_PASSKEY_LOGIN_ENABLED = False
+# WebAuthn needs a secure context: HTTPS, or http://localhost in development and tests (the
+# browser and fido2 both accept localhost). MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN stays off: it
+# would switch the origin check off altogether.
 MFA_TOTP_ISSUER = "Buurtnet"
+# A code from the previous or next 30 s window is accepted (RFC 6238's one step of drift):
+# a phone's clock is rarely exact, and a code typed at the end of its window still works.
+# A used code cannot be used again (allauth remembers it in the cache).
+MFA_TOTP_TOLERANCE = 1
 # Failed log-ins are throttled per account and per address (allauth's rate limits, kept in
 # the cache: set CACHE_REDIS_URL with more than one web process).
 ACCOUNT_RATE_LIMITS = {

@@ -2,8 +2,12 @@
 
 Append-only. The application can add entries and read them, nothing else: `save()` of an
 existing row, `delete()`, and the queryset's `update()` and `delete()` raise
-`AppendOnlyError`. On PostgreSQL a trigger (migration 0002) refuses the same at the
-database, so raw SQL cannot do it either. Two exceptions, both in the trigger too:
+`AppendOnlyError`, and so do `bulk_create` that would overwrite (`update_conflicts`) and
+the queryset's raw delete. On PostgreSQL a trigger (migration 0002) refuses updates and
+deletes at the database as well. This guards against mistakes in the application, not
+against someone holding the application's database credentials, who owns the table (a
+separate database role without UPDATE or DELETE would be needed for that). Two
+exceptions, both in the trigger too:
 
 - a person, BIN or zone that is deleted leaves its entries in place with the link set to
   NULL (`actor_label` keeps the role, so the entry still says "an officer did this");
@@ -41,6 +45,14 @@ class AuditQuerySet(models.QuerySet):
 
     def bulk_update(self, objs, fields, batch_size=None):
         raise AppendOnlyError("Audit entries cannot be changed.")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        if kwargs.get("update_conflicts") or kwargs.get("ignore_conflicts"):
+            raise AppendOnlyError("Audit entries cannot be overwritten.")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def _raw_delete(self, using):
+        raise AppendOnlyError("Audit entries cannot be deleted; the retention purge does that.")
 
 
 AuditManager = models.Manager.from_queryset(AuditQuerySet)

@@ -75,6 +75,26 @@ class MembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["person", "network", "decided_by"]
     list_select_related = ["person", "network"]
 
+    def save_model(self, request, obj, form, change) -> None:
+        """The admin is where a coordinator's role is handed over in an emergency: every
+        role or status it changes goes into the audit log."""
+        super().save_model(request, obj, form, change)
+        changed = [name for name in ("role", "status") if name in form.changed_data]
+        if changed:
+            from buurtnet.audit import services as audit
+
+            action = (
+                audit.Action.CHANGE_ROLE if "role" in changed else audit.Action.CHANGE_MEMBERSHIP
+            )
+            audit.record(
+                request.user,
+                action,
+                obj,
+                request=request,
+                network=obj.network,
+                detail={name: getattr(obj, name) for name in changed},
+            )
+
 
 @admin.register(ZoneStaff)
 class ZoneStaffAdmin(admin.ModelAdmin):

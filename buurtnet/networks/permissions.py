@@ -122,10 +122,12 @@ class Standing:
 
     @property
     def is_police_or_staff(self) -> bool:
-        """Holds a role that must log in with a second factor."""
+        """Holds a role that must log in with a second factor (police, zone staff, municipal
+        partner, administrator)."""
         return (
             self.is_superuser
             or bool(self.zone_ids)
+            or bool(self.partner_municipality_ids)
             or any(role == Role.OFFICER for role in self.network_roles.values())
         )
 

@@ -9,13 +9,17 @@ from buurtnet.networks.permissions import Standing
 # logging out, the language switch, static files and the health probe.
 OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")
 SESSION_KEY = "buurtnet_second_factor_ok"
+# What counts as a second factor: an authenticator app or a passkey / security key.
+# (Recovery codes are a fallback for these, not a factor of their own.)
+SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
 class StaffSecondFactorMiddleware:
-    """Officers, zone staff and administrators must set up TOTP before anything else.
+    """Officers, zone staff, municipal partners and administrators must set up a second
+    factor (an authenticator app or a passkey) before anything else.
 
     The person's standing is computed here once per request and reused by the views;
-    whether a staff member has a TOTP device is remembered in the session.
+    whether a staff member has a second factor is remembered in the session.
     """
 
     def __init__(self, get_response):
@@ -27,10 +31,11 @@ class StaffSecondFactorMiddleware:
                 request,
                 _(
                     "Police and staff accounts need a second factor. "
-                    "Set up an authenticator app to continue."
+                    "Set up an authenticator app or a passkey to continue."
                 ),
             )
-            return redirect("mfa_activate_totp")
+            # allauth's two-factor page offers both: activate TOTP or add a security key.
+            return redirect("mfa_index")
         return self.get_response(request)
 
     def _must_set_up_second_factor(self, request) -> bool:
@@ -39,7 +44,7 @@ class StaffSecondFactorMiddleware:
             return False
         if not Standing.of(user).is_police_or_staff or request.session.get(SESSION_KEY):
             return False
-        if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        if Authenticator.objects.filter(user=user, type__in=SECOND_FACTOR_TYPES).exists():
             request.session[SESSION_KEY] = True
             return False
         return True

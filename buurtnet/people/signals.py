@@ -1,9 +1,12 @@
 """Police and staff sessions end after a working shift; members keep theirs for two weeks
 on their own phone (SESSION_COOKIE_AGE). Decided once, at log-in, so no request pays for it."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.utils import timezone
 
 from buurtnet.networks.permissions import Standing
 
@@ -11,4 +14,6 @@ from buurtnet.networks.permissions import Standing
 @receiver(user_logged_in)
 def limit_staff_session(sender, request, user, **kwargs) -> None:
     if request is not None and Standing.of(user).is_police_or_staff:
-        request.session.set_expiry(settings.STAFF_SESSION_SECONDS)
+        # A moment, not a duration: a duration would start again at every saved request.
+        ends = timezone.now() + timedelta(seconds=settings.STAFF_SESSION_SECONDS)
+        request.session.set_expiry(ends)

@@ -4,16 +4,20 @@ Every function here acts on one person only, the one passed in; the views pass t
 logged-in person, never a person chosen by id.
 """
 
+import json
 from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Prefetch, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks_db.models import DBTaskResult
 
 from buurtnet.absences.models import Absence
 from buurtnet.audit.models import AuditEvent
@@ -374,14 +378,15 @@ def export(person: Person) -> dict:
 
 
 def erasure_blockers(person: Person) -> list[Network]:
-    """Active BINs in which the person is the only approved coordinator: they must hand
-    over first, or the BIN is left without one."""
+    """BINs not dissolved (founding and dormant ones still take applications) in which the
+    person is the only approved coordinator: they must hand over first, or the BIN is left
+    without anyone to decide."""
     theirs = MembershipModel.objects.filter(
-        person=person,
-        role=Role.COORDINATOR,
-        status=MembershipStatus.APPROVED,
-        network__status=NetworkStatus.ACTIVE,
-    ).values("network_id")
+        person=person, role=Role.COORDINATOR, status=MembershipStatus.APPROVED
+    ).exclude(network__status=NetworkStatus.DISSOLVED)
+    # Two coordinators of one BIN erasing at the same moment must not both pass.
+    list(Network.objects.select_for_update().filter(pk__in=theirs.values("network_id")))
+    theirs = theirs.values("network_id")
     others = MembershipModel.objects.filter(
         network=models.OuterRef("pk"),
         role=Role.COORDINATOR,
@@ -430,6 +435,7 @@ def erase(person: Person) -> str:
             )
         addresses = [a for a in {person.email, person.phone} if a]
         addresses += list(EmailAddress.objects.filter(user=person).values_list("email", flat=True))
+        _forget_admin_history(person)
         Recipient.objects.filter(person=person).delete()  # with deliveries and their replies
         Reply.objects.filter(author=person).delete()
         Absence.objects.filter(person=person).delete()
@@ -442,6 +448,7 @@ def erase(person: Person) -> str:
         Authenticator.objects.filter(user=person).delete()
         EmailAddress.objects.filter(user=person).delete()
         OutboxMessage.objects.filter(recipient__in=addresses).delete()
+        _forget_queued_mail(addresses)
         _null_links(person)
         try:
             with transaction.atomic():
@@ -450,6 +457,32 @@ def erase(person: Person) -> str:
             _anonymise(person)
             return "anonymised"
         return "deleted"
+
+
+def _forget_queued_mail(addresses: list[str]) -> None:
+    """The database task backend keeps each e-mail and SMS task's arguments (address and
+    rendered text) as a row; those of this person go with them."""
+    rows = DBTaskResult.objects.filter(
+        task_path__in=["buurtnet.delivery.tasks.send_email", "buurtnet.delivery.tasks.send_sms"]
+    )
+    matching = models.Q()
+    for address in addresses:
+        matching |= models.Q(args_kwargs__icontains=json.dumps(address, ensure_ascii=False))
+    if matching:
+        rows.filter(matching).delete()
+
+
+def _forget_admin_history(person: Person) -> None:
+    """The Django admin's change history names the objects it changed (str(person) is
+    their name): entries about the person and their memberships lose that text."""
+    memberships = list(MembershipModel.objects.filter(person=person).values_list("pk", flat=True))
+    about = models.Q(
+        content_type=ContentType.objects.get_for_model(Person), object_id=str(person.pk)
+    ) | models.Q(
+        content_type=ContentType.objects.get_for_model(MembershipModel),
+        object_id__in=[str(pk) for pk in memberships],
+    )
+    LogEntry.objects.filter(about).update(object_repr=ERASED_NAME, change_message="")
 
 
 def _anonymise(person: Person) -> None:

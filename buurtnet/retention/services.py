@@ -20,7 +20,7 @@ from buurtnet.delivery.models import Delivery, OutboxMessage
 from buurtnet.messaging.models import Message, Recipient, Reply
 from buurtnet.networks.models import Membership, MembershipStatus, PoliceZone
 from buurtnet.networks.permissions import Standing
-from buurtnet.reports.models import Report, ReportPhoto, ReportStatus
+from buurtnet.reports.models import Report, ReportEvent, ReportPhoto, ReportStatus
 
 from .models import RetentionPolicy
 
@@ -166,8 +166,13 @@ def _anonymise_closed_reports(zone_id: int, cutoff: datetime) -> int:
                 description="",
                 vehicle_plate="",
                 vehicle_plate_foreign=False,
+                vehicle_make="",
+                vehicle_colour="",
                 source_reply=None,
             )
+            # The police's notes on the way (forwarded to whom, feedback text) may name
+            # the reporter too.
+            ReportEvent.objects.filter(report_id__in=ids).exclude(note="").update(note="")
             names = [name for _pk, name in photos if name]
             if names:
                 transaction.on_commit(lambda names=names: _delete_photo_files(names))

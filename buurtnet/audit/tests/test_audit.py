@@ -376,3 +376,38 @@ def test_an_entry_about_a_person_with_no_name_shows_their_email(client, world):
     entry(world, actor=nameless)
     response = log_in(client, world.zone_staff).get(SEARCH)
     assert nameless.email in response.text
+
+
+def test_an_entry_cannot_be_overwritten_by_bulk_create_or_raw_delete(world):
+    from buurtnet.audit.models import AppendOnlyError, AuditEvent
+
+    entry = audit.record(world.officer, audit.Action.VIEW_REPORT, network=world.network)
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.bulk_create(
+            [AuditEvent(pk=entry.pk, action="change_role", at=entry.at)],
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=["action"],
+        )
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all()._raw_delete(AuditEvent.objects.db)
+    assert AuditEvent.objects.get(pk=entry.pk).action == audit.Action.VIEW_REPORT
+
+
+def test_a_role_handed_over_in_the_admin_is_audited(world, rf):
+    from django.contrib.admin.sites import site
+
+    from buurtnet.audit.models import AuditEvent
+    from buurtnet.networks.models import Membership
+
+    membership = Membership.objects.get(person=world.steering, network=world.network)
+    membership.role = "coordinator"
+
+    class ChangedRole:
+        changed_data = ["role"]
+
+    request = rf.post("/admin/")
+    request.user = world.admin
+    site._registry[Membership].save_model(request, membership, ChangedRole(), True)
+    entry = AuditEvent.objects.get(action=audit.Action.CHANGE_ROLE)
+    assert entry.network == world.network and entry.detail == {"role": "coordinator"}

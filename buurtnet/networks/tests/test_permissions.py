@@ -75,11 +75,11 @@ def test_applicant_has_no_rights_yet(world):
     assert Standing.of(world.outsider).actions_on(world.other_network) == frozenset()
 
 
-@pytest.mark.parametrize("role", ["officer", "zone_staff", "admin"])
+@pytest.mark.parametrize("role", ["officer", "zone_staff", "municipal", "admin"])
 def test_police_and_staff_need_a_second_factor(world, role):
     assert Standing.of(getattr(world, role)).is_police_or_staff
 
 
-@pytest.mark.parametrize("role", ["member", "steering", "coordinator", "municipal", "outsider"])
+@pytest.mark.parametrize("role", ["member", "steering", "coordinator", "outsider"])
 def test_citizens_do_not_need_a_second_factor(world, role):
     assert not Standing.of(getattr(world, role)).is_police_or_staff

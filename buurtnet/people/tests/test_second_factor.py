@@ -1,6 +1,7 @@
 import pyotp
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.urls import reverse
 
@@ -14,15 +15,49 @@ def verified(person):
     return person
 
 
-@pytest.mark.parametrize("role", ["officer", "zone_staff", "admin"])
-def test_staff_without_totp_are_sent_to_set_it_up(client, world, role):
+@pytest.mark.parametrize("role", ["officer", "zone_staff", "municipal", "admin"])
+def test_staff_without_a_second_factor_are_sent_to_set_one_up(client, world, role):
     client.force_login(getattr(world, role))
     response = client.get(reverse("home"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_activate_totp")
+    assert response["Location"] == reverse("mfa_index")
 
 
-@pytest.mark.parametrize("role", ["member", "coordinator", "municipal"])
+def test_the_set_up_page_offers_an_authenticator_app_and_a_passkey(client, world):
+    client.force_login(world.officer)
+    response = client.get(reverse("mfa_index"))
+    assert response.status_code == 200
+    assert reverse("mfa_activate_totp") in response.text
+    assert reverse("mfa_add_webauthn") in response.text
+
+
+@pytest.mark.parametrize("role", ["officer", "zone_staff", "municipal", "admin"])
+def test_staff_with_a_passkey_pass(client, world, role):
+    person = getattr(world, role)
+    Authenticator.objects.create(
+        user=person, type=Authenticator.Type.WEBAUTHN, data={"name": "Key", "credential": {}}
+    )
+    client.force_login(person)
+    assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["officer", "municipal"])
+def test_staff_with_totp_pass(client, world, role):
+    person = getattr(world, role)
+    TOTP.activate(person, pyotp.random_base32())
+    client.force_login(person)
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_recovery_codes_alone_are_no_second_factor(client, world):
+    Authenticator.objects.create(
+        user=world.officer, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "00"}
+    )
+    client.force_login(world.officer)
+    assert client.get(reverse("home"))["Location"] == reverse("mfa_index")
+
+
+@pytest.mark.parametrize("role", ["member", "coordinator"])
 def test_citizens_need_no_second_factor(client, world, role):
     client.force_login(getattr(world, role))
     assert client.get(reverse("home")).status_code == 200

@@ -366,3 +366,38 @@ def test_replies_of_the_erased_person_are_deleted(world, erin, client):
     Reply.objects.create(message=message, author=erin, channel="inapp", body="I saw it too.")
     erase(client, erin)
     assert not Reply.objects.filter(body="I saw it too.").exists()
+
+
+# --- Found in review ---------------------------------------------------------------------
+
+
+def test_erasure_forgets_queued_mail_and_admin_history(world, settings):
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django_tasks_db.models import DBTaskResult
+
+    from buurtnet.delivery import tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    person = world.member
+    tasks.send_email.enqueue(person.email, "Hello", f"Dear {person.full_name}", "")
+    tasks.send_email.enqueue("someone@else.be", "Hello", "Dear someone", "")
+    LogEntry.objects.log_action(
+        user_id=world.admin.pk,
+        content_type_id=ContentType.objects.get_for_model(type(person)).pk,
+        object_id=person.pk,
+        object_repr=str(person),
+        action_flag=CHANGE,
+        change_message="Changed phone.",
+    )
+    services.erase(person)
+    rows = [str(r.args_kwargs) for r in DBTaskResult.objects.all()]
+    assert not any(person.email in row for row in rows)
+    assert any("someone@else.be" in row for row in rows)
+    assert not LogEntry.objects.filter(object_repr__icontains=person.full_name).exists()
+
+
+def test_the_only_coordinator_of_a_founding_bin_must_hand_over_too(world):
+    world.network.status = "founding"
+    world.network.save()
+    assert services.erasure_blockers(world.coordinator) == [world.network]

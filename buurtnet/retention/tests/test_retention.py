@@ -58,7 +58,14 @@ def closed_report(world, now_sends) -> Report:
         world.member,
         report_input(world, vehicle_plate="1-ABC-234", photos=[jpeg_with_gps()]),
     )
-    now_sends(reports.change_status, report, world.officer, "closed", outcome="no_action")
+    now_sends(
+        reports.change_status,
+        report,
+        world.officer,
+        "closed",
+        note="Called Our member back",
+        outcome="no_action",
+    )
     return Report.objects.get(pk=report.pk)
 
 
@@ -161,6 +168,7 @@ def test_a_closed_report_is_anonymised_after_the_period(world, now_sends):
     assert (report.reporter, report.vehicle_plate, report.description) == (None, "", "")
     assert not ReportPhoto.objects.filter(report=report).exists()
     assert not storage.exists(name)
+    assert not report.events.exclude(note="").exists()
     # What the figures need stays.
     assert (report.status, report.outcome, report.network) == ("closed", "no_action", world.network)
     assert report.category.code == "suspicious_vehicle"

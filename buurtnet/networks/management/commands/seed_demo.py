@@ -67,7 +67,7 @@ NAMED_LOGINS = [
     (OFFICER_EMAIL, "Inspecteur Sofie Maes", "mandated officer of the first 4 BINs", True),
     (COORDINATOR_EMAIL, "Luc Vermeulen", "coordinator of the first BIN", False),
     (MEMBER_EMAIL, "Els Claeys", "member of the first BIN", False),
-    (MUNICIPAL_EMAIL, "Nathalie Desmet", "municipal partner of Kortrijk", False),
+    (MUNICIPAL_EMAIL, "Nathalie Desmet", "municipal partner of Kortrijk", True),
 ]
 
 # name, NIS code, postcode, (min lon, min lat, max lon, max lat), grid columns, rows
