@@ -382,10 +382,10 @@ def test_erasure_forgets_queued_mail_and_admin_history(world, settings):
     person = world.member
     tasks.send_email.enqueue(person.email, "Hello", f"Dear {person.full_name}", "")
     tasks.send_email.enqueue("someone@else.be", "Hello", "Dear someone", "")
-    LogEntry.objects.log_action(
-        user_id=world.admin.pk,
-        content_type_id=ContentType.objects.get_for_model(type(person)).pk,
-        object_id=person.pk,
+    LogEntry.objects.create(
+        user=world.admin,
+        content_type=ContentType.objects.get_for_model(type(person)),
+        object_id=str(person.pk),
         object_repr=str(person),
         action_flag=CHANGE,
         change_message="Changed phone.",
