@@ -16,10 +16,10 @@ from buurtnet.messaging.models import Message, Recipient
 from buurtnet.networks.models import NetworkKind
 from buurtnet.prevention.models import Campaign, Recurrence, Tip, TipStatus
 from buurtnet.prevention.services import send_due
+from buurtnet.tests.browser import fits_the_screen, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-long-test-password"  # PersonFactory's
 DESKTOP = {"width": 1280, "height": 900}
 TITLE = "Sluit altijd af, ook overdag"
 SMS = "Politie: sluit deuren en ramen, ook als u thuis bent."
@@ -28,24 +28,6 @@ BODY = (
     "- Sluit de **achterdeur** af\n"
     "- Leg sleutels nooit in het zicht"
 )
-
-
-def log_in(page, person, totp_secret: str | None = None) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(person.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    if totp_secret:
-        page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
-        page.get_by_label("Code").fill(pyotp.TOTP(totp_secret).now())
-        page.get_by_role("button", name="Sign In").click()
-    page.get_by_role("link", name="Log out").or_(
-        page.get_by_role("button", name="Log out")
-    ).wait_for()
-
-
-def fits_the_screen(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_officer_publishes_a_tip_and_campaign_reaches_a_residents_member(

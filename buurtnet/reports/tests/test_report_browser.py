@@ -11,26 +11,14 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from buurtnet.reports.models import Report, ReportPhoto, ReportStatus
+from buurtnet.tests.browser import fits_the_screen, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-long-test-password"  # PersonFactory's
 PHONE = {"width": 412, "height": 915}
 PLACE = (3.272, 50.831)  # in "BIN Ours" (the square 3.26–3.28 × 50.82–50.84), not home
 GPS_IFD = 0x8825
 FEEDBACK = "A patrol stopped the van in Kerkstraat and checked the driver. Thank you!"
-
-
-def log_in(page, person, totp_secret: str | None = None) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(person.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    if totp_secret:
-        page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
-        page.get_by_label("Code").fill(pyotp.TOTP(totp_secret).now())
-        page.get_by_role("button", name="Sign In").click()
-    page.get_by_role("button", name="Log out").wait_for()
 
 
 def new_phone(browser, live_server):
@@ -38,10 +26,6 @@ def new_phone(browser, live_server):
     page = context.new_page()
     page.set_default_timeout(15_000)
     return context, page
-
-
-def fits_the_screen(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def photo_with_gps(path) -> None:
