@@ -214,6 +214,13 @@ def run_backend(args) -> int:
         ("zone", f"/zones/{seed_demo.ZONE_CODE}/"),
         ("admin", f"/zones/{seed_demo.ZONE_CODE}/"),
         ("member", "/join/location/"),
+        ("officer", "/reports/"),
+        ("zone", "/reports/?show=overdue"),
+        ("officer", "/absences/watch/"),
+        ("member", f"/prevention/{seed_demo.ZONE_CODE}/"),
+        ("member", f"/prevention/{seed_demo.ZONE_CODE}/feed.atom"),
+        ("zone", "/audit/"),
+        ("member", "/privacy/my-data/"),
     ]
 
     rows = []
