@@ -390,15 +390,9 @@ def is_watcher(person: Person) -> bool:
     return bool(officer_of or zone_ids)
 
 
-def may_see(person: Person, absence: Absence) -> bool:
-    """Whether the person may see this absence's address: its owner, the officer of its BIN
-    or the zone's staff."""
-    if absence.person_id == person.pk:
-        return True
-    return may_watch(person, absence)
-
-
 def may_watch(person: Person, absence: Absence) -> bool:
+    """Whether the person watches over this home: the officer of its BIN or the zone's
+    staff (its owner sees it in their own list)."""
     officer_of, zone_ids = watcher_scope(person)
     return absence.zone_id in zone_ids or (
         absence.network_id is not None and absence.network_id in officer_of
