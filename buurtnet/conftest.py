@@ -33,6 +33,18 @@ def _immediate_tasks_and_english(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
+@pytest.fixture
+def now_sends(django_capture_on_commit_callbacks):
+    """Call a service and run what it queued for after the commit (the task enqueues), as
+    a request would: `now_sends(services.submit, sender, draft)`."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
+
+
 class World:
     """Two BINs in one zone (ours and theirs) and a third BIN in another zone, with a
     person for every access level on "ours"."""

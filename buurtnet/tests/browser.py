@@ -25,3 +25,22 @@ def log_in(page, person, totp_secret: str | None = None) -> None:
 def fits_the_screen(page) -> bool:
     """No sideways scrolling: wide tables scroll inside their own box."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def click_lon_lat(page, svg, points: list[tuple[float, float]]) -> None:
+    """Click the map at these (lon, lat) points, projected with the map's own data
+    attributes onto the SVG's box on screen (the drawing keeps its aspect ratio, centred)."""
+    data = svg.evaluate(
+        """svg => ({
+            minLon: parseFloat(svg.dataset.minLon), maxLat: parseFloat(svg.dataset.maxLat),
+            sx: parseFloat(svg.dataset.scaleX), sy: parseFloat(svg.dataset.scaleY),
+            vw: svg.viewBox.baseVal.width, vh: svg.viewBox.baseVal.height})"""
+    )
+    box = svg.bounding_box()
+    scale = min(box["width"] / data["vw"], box["height"] / data["vh"])
+    left = (box["width"] - data["vw"] * scale) / 2
+    top = (box["height"] - data["vh"] * scale) / 2
+    for lon, lat in points:
+        x = (lon - data["minLon"]) * data["sx"] * scale + left
+        y = (data["maxLat"] - lat) * data["sy"] * scale + top
+        svg.click(position={"x": x, "y": y})

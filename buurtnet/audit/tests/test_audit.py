@@ -27,15 +27,6 @@ postgresql_only = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def now_sends(django_capture_on_commit_callbacks):
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def raw(statement: str, pk: int) -> None:
     """Run UPDATE or DELETE on one entry, past every guard of the application."""
     with transaction.atomic(), connection.cursor() as cursor:

@@ -12,30 +12,11 @@ from playwright.sync_api import expect
 
 from buurtnet.messaging.models import Message, MessageStatus
 from buurtnet.networks.models import Membership, MembershipStatus
-from buurtnet.tests.browser import fits_the_screen, log_in
+from buurtnet.tests.browser import click_lon_lat, fits_the_screen, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
-
-
-def click_lon_lat(page, svg, points: list[tuple[float, float]]) -> None:
-    """Click the map at these (lon, lat) points, projected with the map's own data
-    attributes onto the SVG's box on screen (the drawing keeps its aspect ratio, centred)."""
-    data = svg.evaluate(
-        """svg => ({
-            minLon: parseFloat(svg.dataset.minLon), maxLat: parseFloat(svg.dataset.maxLat),
-            sx: parseFloat(svg.dataset.scaleX), sy: parseFloat(svg.dataset.scaleY),
-            vw: svg.viewBox.baseVal.width, vh: svg.viewBox.baseVal.height})"""
-    )
-    box = svg.bounding_box()
-    scale = min(box["width"] / data["vw"], box["height"] / data["vh"])
-    left = (box["width"] - data["vw"] * scale) / 2
-    top = (box["height"] - data["vh"] * scale) / 2
-    for lon, lat in points:
-        x = (lon - data["minLon"]) * data["sx"] * scale + left
-        y = (data["maxLat"] - lat) * data["sy"] * scale + top
-        svg.click(position={"x": x, "y": y})
 
 
 def test_officer_alert_by_drawn_area_is_acknowledged_by_a_member(browser, page, world):

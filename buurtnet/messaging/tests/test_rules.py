@@ -27,15 +27,6 @@ def draft(network, **overrides) -> Draft:
     return Draft(**values)
 
 
-@pytest.fixture
-def now_sends(django_capture_on_commit_callbacks):
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def test_a_coordinator_relay_waits_for_the_officer_and_goes_out_when_approved(world, now_sends):
     message = now_sends(services.submit, world.coordinator, draft(world.network, kind="relay"))
     assert message.status == MessageStatus.AWAITING_APPROVAL

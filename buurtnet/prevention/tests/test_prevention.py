@@ -52,15 +52,6 @@ def campaign_input(tip, **overrides) -> CampaignInput:
 
 
 @pytest.fixture
-def now_sends(django_capture_on_commit_callbacks):
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def tips_any_time(world):
     """The zone's plan without sending hours for tips, so the test does not depend on the
     hour it runs at."""

@@ -11,7 +11,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from buurtnet.reports.models import Report, ReportPhoto, ReportStatus
-from buurtnet.tests.browser import fits_the_screen, log_in
+from buurtnet.tests.browser import click_lon_lat, fits_the_screen, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,24 +42,6 @@ def photo_with_gps(path) -> None:
     Image.new("RGB", (320, 240), (90, 120, 160)).save(path, "JPEG", exif=exif)
     with Image.open(path) as check:
         assert check.getexif().get_ifd(GPS_IFD)  # the test photo really carries GPS
-
-
-def tap_lon_lat(svg, lon: float, lat: float) -> None:
-    """Tap the picking map at (lon, lat), projected with its own data attributes onto the
-    SVG's box on screen (the drawing keeps its aspect ratio, centred)."""
-    data = svg.evaluate(
-        """svg => ({
-            minLon: parseFloat(svg.dataset.minLon), maxLat: parseFloat(svg.dataset.maxLat),
-            sx: parseFloat(svg.dataset.scaleX), sy: parseFloat(svg.dataset.scaleY),
-            vw: svg.viewBox.baseVal.width, vh: svg.viewBox.baseVal.height})"""
-    )
-    box = svg.bounding_box()
-    scale = min(box["width"] / data["vw"], box["height"] / data["vh"])
-    left = (box["width"] - data["vw"] * scale) / 2
-    top = (box["height"] - data["vh"] * scale) / 2
-    x = (lon - data["minLon"]) * data["sx"] * scale + left
-    y = (data["maxLat"] - lat) * data["sy"] * scale + top
-    svg.click(position={"x": x, "y": y})
 
 
 def test_member_reports_a_vehicle_officer_answers_member_reads_it(
@@ -99,7 +81,7 @@ def test_member_reports_a_vehicle_officer_answers_member_reads_it(
     # It happened down the street, not at home: a tap on the map moves the pin.
     svg = page.locator("svg[data-pick]")
     svg.scroll_into_view_if_needed()
-    tap_lon_lat(svg, *PLACE)
+    click_lon_lat(page, svg, [PLACE])
     lon = float(page.locator("#id_longitude").input_value())
     lat = float(page.locator("#id_latitude").input_value())
     assert abs(lon - PLACE[0]) < 0.0005 and abs(lat - PLACE[1]) < 0.0005

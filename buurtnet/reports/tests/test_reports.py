@@ -27,15 +27,6 @@ from buurtnet.reports.services import ReportInput
 INSIDE = (3.265, 50.825)  # in "BIN Ours" (the world fixture's square at 3.26, 50.82)
 
 
-@pytest.fixture
-def now_sends(django_capture_on_commit_callbacks):
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def category(world, code: str = "suspicious_vehicle"):
     return services.categories_for(world.zone).get(code=code)
 

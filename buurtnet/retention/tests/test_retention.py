@@ -25,15 +25,6 @@ from buurtnet.retention.models import RetentionPolicy
 DAY = timedelta(days=1)
 
 
-@pytest.fixture
-def now_sends(django_capture_on_commit_callbacks):
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def purge_at(now_sends, now) -> dict[str, int]:
     return now_sends(services.purge, now)
 
