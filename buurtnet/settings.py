@@ -58,6 +58,11 @@ INSTALLED_APPS = [
     "buurtnet.absences",
     "buurtnet.audit",
     "buurtnet.retention",
+    "buurtnet.governance",
+    "buurtnet.cap",
+    "buurtnet.webhooks",
+    "buurtnet.api",
+    "ninja",
 ]
 
 MIDDLEWARE = [

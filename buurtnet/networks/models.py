@@ -97,6 +97,11 @@ class Network(models.Model):
         _("charter"), blank=True, help_text=_("The rules members agree to when they join.")
     )
     charter_version = models.PositiveIntegerField(_("charter version"), default=1)
+    area_public = models.BooleanField(
+        _("area shown on public maps"),
+        default=True,
+        help_text=_("The municipality's maps and the zone's GeoJSON show this BIN's area."),
+    )
     language = models.CharField(
         _("language"),
         max_length=2,
@@ -262,6 +267,11 @@ class ZoneStaff(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="zone_staff"
     )
     function = models.CharField(_("function"), max_length=120, blank=True)
+    is_chief = models.BooleanField(
+        _("chief of police"),
+        default=False,
+        help_text=_("The chief of police (korpschef) issues written reprimands to coordinators."),
+    )
 
     class Meta:
         verbose_name = _("zone staff member")

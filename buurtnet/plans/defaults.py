@@ -11,6 +11,7 @@ DEFAULT_PLAN: dict = {
     "police_route": "direct",
     "forward_within_minutes": 30,
     "sms_segment_limit": 3,
+    "consult_every_days": 90,
     "rules": [
         {
             "kind": "alert",

@@ -18,6 +18,11 @@ class PlanForm(forms.Form):
     sms_segment_limit = forms.IntegerField(
         label=_("Longest SMS (segments)"), min_value=1, max_value=10
     )
+    consult_every_days = forms.IntegerField(
+        label=_("The officer and the coordinator consult every (days)"),
+        min_value=7,
+        max_value=366,
+    )
     note = forms.CharField(label=_("What changed"), max_length=300, required=False)
 
     def __init__(self, *args, **kwargs) -> None:
@@ -80,6 +85,7 @@ class PlanForm(forms.Form):
             "police_route": content["police_route"],
             "forward_within_minutes": content["forward_within_minutes"],
             "sms_segment_limit": content["sms_segment_limit"],
+            "consult_every_days": content.get("consult_every_days", 90),
         }
         for rule in content["rules"]:
             if rule["kind"] == MessageKind.REPORT and not rule.get("report_to"):
@@ -127,5 +133,6 @@ class PlanForm(forms.Form):
             "police_route": data["police_route"],
             "forward_within_minutes": data["forward_within_minutes"],
             "sms_segment_limit": data["sms_segment_limit"],
+            "consult_every_days": data["consult_every_days"],
             "rules": rules,
         }

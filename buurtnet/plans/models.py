@@ -70,6 +70,9 @@ class CommunicationPlan(models.Model):
         _("coordinator forwards within (minutes)"), default=30
     )
     sms_segment_limit = models.PositiveSmallIntegerField(_("longest SMS (segments)"), default=3)
+    consult_every_days = models.PositiveSmallIntegerField(
+        _("the officer and the coordinator consult every (days)"), default=90
+    )
     note = models.CharField(_("what changed"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -91,6 +94,10 @@ class CommunicationPlan(models.Model):
             models.CheckConstraint(
                 condition=models.Q(sms_segment_limit__gte=1, sms_segment_limit__lte=10),
                 name="plan_sms_segment_limit_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(consult_every_days__gte=7, consult_every_days__lte=366),
+                name="plan_consult_every_days_range",
             ),
         ]
 

@@ -51,6 +51,7 @@ class EffectivePlan:
     police_route: str
     forward_within_minutes: int
     sms_segment_limit: int
+    consult_every_days: int = DEFAULT_PLAN["consult_every_days"]
     rules: dict[str, dict] = field(default_factory=dict)
 
     @property
@@ -73,6 +74,7 @@ def _from_plan(plan: CommunicationPlan) -> EffectivePlan:
         police_route=plan.police_route,
         forward_within_minutes=plan.forward_within_minutes,
         sms_segment_limit=plan.sms_segment_limit,
+        consult_every_days=plan.consult_every_days,
         rules={rule.kind: rule.as_dict() for rule in plan.rules.all()},
     )
 
@@ -84,6 +86,8 @@ def _from_template(network_id: int, content: dict) -> EffectivePlan:
         police_route=content["police_route"],
         forward_within_minutes=content["forward_within_minutes"],
         sms_segment_limit=content["sms_segment_limit"],
+        # Templates written before consultations had a rhythm do not say it.
+        consult_every_days=content.get("consult_every_days", DEFAULT_PLAN["consult_every_days"]),
         rules={rule["kind"]: dict(rule) for rule in content["rules"]},
     )
 
@@ -171,6 +175,9 @@ def write_draft(network: Network, by: Person, content: dict, note: str = "") -> 
             police_route=content["police_route"],
             forward_within_minutes=content["forward_within_minutes"],
             sms_segment_limit=content["sms_segment_limit"],
+            consult_every_days=content.get(
+                "consult_every_days", DEFAULT_PLAN["consult_every_days"]
+            ),
             note=note,
             created_by=by,
         )
@@ -199,6 +206,7 @@ def plan_content(plan: CommunicationPlan | EffectivePlan) -> dict:
         "police_route": plan.police_route,
         "forward_within_minutes": plan.forward_within_minutes,
         "sms_segment_limit": plan.sms_segment_limit,
+        "consult_every_days": plan.consult_every_days,
         "rules": rules,
     }
 
