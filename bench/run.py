@@ -221,6 +221,9 @@ def run_backend(args) -> int:
         ("member", f"/prevention/{seed_demo.ZONE_CODE}/feed.atom"),
         ("zone", "/audit/"),
         ("member", "/privacy/my-data/"),
+        ("zone", "/governance/"),
+        ("officer", f"/governance/networks/{first.pk}/"),
+        ("member", "/governance/"),
     ]
 
     rows = []

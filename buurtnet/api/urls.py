@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-app_name = "api"
-urlpatterns: list = []
+from .api import api
+
+# No app_name: ninja names its own namespace ("api-v1") and reverses its URLs by it.
+urlpatterns = [path("", api.urls)]

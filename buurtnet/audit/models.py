@@ -69,6 +69,10 @@ class AuditAction(models.TextChoices):
     CHANGE_PLAN = "change_plan", _("Changed a communication plan")
     CHANGE_REPORT = "change_report", _("Changed a report")
     CHANGE_NETWORK = "change_network", _("Changed a BIN's status")
+    GOVERNANCE = "governance", _("Recorded a governance step")
+    VIEW_GOVERNANCE = "view_governance", _("Opened a coordinator's case")
+    CREATE_API_TOKEN = "create_api_token", _("Created an API token")
+    REVOKE_API_TOKEN = "revoke_api_token", _("Revoked an API token")
 
 
 class ActorLabel(models.TextChoices):

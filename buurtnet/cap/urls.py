@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "cap"
-urlpatterns: list = []
+urlpatterns = [
+    path("zone/<str:code>/", views.zone, name="zone"),
+]

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from buurtnet.form_fields import IdChoiceField
 from buurtnet.networks.models import Municipality, Network, NetworkKind
 from buurtnet.people.models import Language
 from buurtnet.plans.models import MessageKind
@@ -27,9 +28,7 @@ class ComposeForm(forms.Form):
     target_type = forms.ChoiceField(
         label=_("Send to"), choices=TargetKind.choices, widget=forms.RadioSelect
     )
-    networks = forms.ModelMultipleChoiceField(
-        label=_("BINs"), queryset=Network.objects.none(), required=False
-    )
+    networks = IdChoiceField(label=_("BINs"), queryset=Network.objects.none(), required=False)
     network_kind = forms.ChoiceField(
         label=_("Type of BIN"), choices=NetworkKind.choices, required=False
     )
@@ -52,9 +51,21 @@ class ComposeForm(forms.Form):
         ),
     )
     attachment = forms.FileField(label=_("Attachment (optional)"), required=False)
+    public = forms.BooleanField(
+        label=_("Public notice"),
+        required=False,
+        help_text=_(
+            "Notices only: also published in the BIN's public feed, for anyone to read "
+            "(a municipal website, a local newspaper). No number plates, names, phone "
+            "numbers or e-mail addresses."
+        ),
+    )
 
-    def __init__(self, *args, zone=None, **kwargs) -> None:
+    def __init__(self, *args, zone=None, can_publish: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if not can_publish:
+            # Only the police publish notices; the service refuses it from anyone else too.
+            del self.fields["public"]
         for lang in LANGUAGES:
             self.fields[f"title_{lang}"] = forms.CharField(
                 label=_("Title"), max_length=150, required=False
@@ -142,6 +153,7 @@ class ComposeForm(forms.Form):
             scheduled_for=data.get("scheduled_for"),
             is_exercise=data.get("is_exercise", False),
             attachment=data.get("attachment"),
+            public=bool(data.get("public", False)),
         )
 
 

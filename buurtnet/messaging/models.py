@@ -43,6 +43,13 @@ class Message(models.Model):
         help_text=_("Members see it marked as an exercise."),
     )
     language = models.CharField(_("main language"), max_length=2, default="nl")
+    # A police notice that may be read by anyone (the BIN's public Atom feed); messages are
+    # for the members only otherwise.
+    public = models.BooleanField(
+        _("public notice"),
+        default=False,
+        help_text=_("Also published in the BIN's public feed, for anyone to read."),
+    )
     target = models.JSONField(_("target"), default=dict)
     parent = models.ForeignKey(
         "self",
@@ -78,6 +85,11 @@ class Message(models.Model):
                 fields=["scheduled_for"],
                 condition=models.Q(status="scheduled"),
                 name="message_due_idx",
+            ),
+            models.Index(
+                fields=["-sent_at"],
+                condition=models.Q(public=True, status="sent", is_exercise=False),
+                name="message_public_idx",
             ),
         ]
 

@@ -4,6 +4,11 @@ Templates are rendered once per language and network; per recipient only the per
 links are filled in, so rendering costs microseconds per delivery.
 """
 
+import logging
+import mimetypes
+import re
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.core import signing
 from django.template.loader import render_to_string
@@ -19,6 +24,9 @@ SEEN_SALT = "buurtnet.messaging.seen"
 SEEN_MARK = "@@SEEN_URL@@"
 UNSUBSCRIBE_MARK = "@@UNSUBSCRIBE_URL@@"
 REPLY_MARK = "reply-to@placeholder.invalid"
+ICS_METHOD = re.compile(rb"^METHOD:([A-Za-z-]+)\r?$", re.MULTILINE)
+
+logger = logging.getLogger(__name__)
 
 
 def seen_token(recipient_id: int) -> str:
@@ -78,6 +86,15 @@ class Renderer:
         self.texts = {t.language: t for t in message.texts.all()}
         self.cache: dict[tuple[str, int, str], tuple[str, str, str]] = {}
         self.links = PersonalLinks()
+        self._attachments: tuple | None = None
+
+    @property
+    def attachments(self) -> tuple[tuple[str, bytes, str], ...]:
+        """The message's file, read once per message (not per delivery) and only when an
+        e-mail needs it."""
+        if self._attachments is None:
+            self._attachments = _read_attachment(self.message)
+        return self._attachments
 
     def text_for(self, language: str):
         return (
@@ -157,4 +174,28 @@ class Renderer:
             headers=headers,
             fill=fill,
             urgent=self.message.kind == "alert",
+            attachments=self.attachments if delivery.channel == "email" else (),
         )
+
+
+def attachment_type(filename: str, content: bytes) -> str:
+    """An invitation (.ics) says its iTIP method, which calendar clients act on."""
+    if filename.lower().endswith(".ics"):
+        found = ICS_METHOD.search(content)
+        method = found.group(1).decode().upper() if found else "REQUEST"
+        return f"text/calendar; method={method}"
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def _read_attachment(message: Message) -> tuple[tuple[str, bytes, str], ...]:
+    if not message.attachment:
+        return ()
+    try:
+        with message.attachment.open("rb") as file:
+            content = file.read()
+    except OSError:
+        # A file gone from storage cannot come back by retrying: the e-mail still goes.
+        logger.exception("Attachment of message %s cannot be read", message.pk)
+        return ()
+    filename = PurePosixPath(message.attachment.name).name
+    return ((filename, content, attachment_type(filename, content)),)

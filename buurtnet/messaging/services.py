@@ -23,6 +23,7 @@ from buurtnet.people.models import Channel, Person
 from buurtnet.people.phones import normalize_phone
 from buurtnet.plans.models import POLICE_ROLES, MessageKind, PoliceRoute, SenderRole
 from buurtnet.plans.services import EffectivePlan, effective_plans, sender_roles
+from buurtnet.webhooks import services as webhooks
 
 from . import content_check, sms_segments, targets
 from .models import (
@@ -60,6 +61,7 @@ class Draft:
     scheduled_for: datetime | None = None
     is_exercise: bool = False
     attachment: object | None = None  # an UploadedFile
+    public: bool = False  # a police notice also shown in the BIN's public feed
 
 
 @dataclass
@@ -222,10 +224,14 @@ def validate(sender: Person, draft: Draft, preview: Preview) -> None:
         add("scheduled_for", _("That moment has passed. Choose a time in the future."))
     police = all(route.sender_role in POLICE_ROLES for route in preview.routes)
     plates_allowed = police and all(route.rule["plates_allowed"] for route in preview.routes)
+    if draft.public and (draft.kind != MessageKind.NOTICE or not police):
+        add("public", _("Only a notice from the police can be made public."))
+    # A public notice is read by anyone: every check applies, whoever sends it.
+    plates_allowed = plates_allowed and not draft.public
     for lang, text in texts.items():
         for name in ("title", "body", "sms_text"):
             findings = content_check.check_text(text.get(name, ""), allow_plates=plates_allowed)
-            if police:
+            if police and not draft.public:
                 findings = [f for f in findings if f.kind == "plate"]
             for finding in findings:
                 add(f"{name}_{lang}", finding.explanation)
@@ -332,10 +338,16 @@ def preview_message(sender: Person, draft: Draft) -> Preview:
 # --- Submitting --------------------------------------------------------------------------
 
 
-def submit(sender: Person, draft: Draft) -> Message:
-    """Store a composed message and send it now, schedule it, or queue it for approval."""
+def submit(sender: Person, draft: Draft, *, hold_for_officer: bool = False) -> Message:
+    """Store a composed message and send it now, schedule it, or queue it for approval.
+    `hold_for_officer` queues it for the officers of its BINs whatever the plan says (a CAP
+    alert imported from another system waits for a person to look at it)."""
     zone, preview = prepare(sender, draft)
     validate(sender, draft, preview)
+    if hold_for_officer:
+        for route in preview.routes:
+            route.needs_approval = True
+            route.rule = {**route.rule, "approver": "officer"}
     with transaction.atomic():
         message = _create(sender, zone, draft, preview)
         if preview.needs_approval:
@@ -363,6 +375,7 @@ def _create(sender: Person, zone: PoliceZone, draft: Draft, preview: Preview) ->
         language=draft.language,
         target=draft.target,
         scheduled_for=draft.scheduled_for,
+        public=draft.public,
     )
     if draft.attachment is not None:
         message.attachment.save(draft.attachment.name, draft.attachment, save=True)
@@ -433,6 +446,7 @@ def _deliver(message: Message, links: list[MessageNetwork], count: int, now: dat
     message.recipient_count = count
     message.save(update_fields=["status", "sent_at", "recipient_count"])
     outbox.enqueue_message(message.pk)
+    webhooks.message_sent(message, [link.network_id for link in links])
     return count
 
 

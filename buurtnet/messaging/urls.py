@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "messaging"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("inbox/<int:pk>/", views.inbox_item, name="inbox_item"),
     path("inbox/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("seen/<str:token>/", views.seen, name="seen"),
+    path("networks/<int:network_id>/notices/", feeds.notices_page, name="public_notices"),
+    path("networks/<int:network_id>/notices.atom", feeds.notices_feed, name="notices_feed"),
 ]

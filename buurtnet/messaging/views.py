@@ -36,7 +36,13 @@ def _zone(request: HttpRequest):
 def compose(request: HttpRequest) -> HttpResponse:
     zone, zones = _zone(request)
     initial = {"kind": "alert", "language": request.user.language, "target_type": "networks"}
-    form = ComposeForm(request.POST or None, request.FILES or None, zone=zone, initial=initial)
+    form = ComposeForm(
+        request.POST or None,
+        request.FILES or None,
+        zone=zone,
+        initial=initial,
+        can_publish=_is_police(request.user),
+    )
     preview = None
     if request.method == "POST" and form.is_valid():
         draft = form.draft(zone.pk)
@@ -58,6 +64,15 @@ def compose(request: HttpRequest) -> HttpResponse:
                 status=403,
             )
     return render(request, "messaging/compose.html", _compose_context(form, zone, zones, preview))
+
+
+def _is_police(person) -> bool:
+    standing = Standing.of(person)
+    return (
+        standing.is_superuser
+        or bool(standing.zone_ids)
+        or Role.OFFICER in standing.network_roles.values()
+    )
 
 
 def _sent_text(message: Message) -> str:

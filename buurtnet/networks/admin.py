@@ -2,6 +2,7 @@ import json
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from . import geo
 from .models import (
@@ -74,6 +75,17 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["person__full_name", "person__email", "network__name"]
     raw_id_fields = ["person", "network", "decided_by"]
     list_select_related = ["person", "network"]
+    # A function is given by a members' meeting's decision or by the officer's documented
+    # emergency handover (governance), never by editing the membership here.
+    readonly_fields = ["role", "how_the_role_changes"]
+
+    @admin.display(description=_("How the role changes"))
+    def how_the_role_changes(self, obj) -> str:
+        return _(
+            "The coordinator and the steering group are confirmed by a vote in a members' "
+            "meeting, or the coordinator by the officer's emergency handover: see the BIN's "
+            "meetings and governance page. The role cannot be changed here."
+        )
 
     def save_model(self, request, obj, form, change) -> None:
         """The admin is where a coordinator's role is handed over in an emergency: every

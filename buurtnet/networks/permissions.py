@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 
-from .models import Membership, MembershipStatus, Municipality, Network, Role
+from .models import Membership, MembershipStatus, Municipality, Network, NetworkStatus, Role
 
 
 class Action(StrEnum):
@@ -48,6 +48,7 @@ ZONE_STAFF_ACTIONS = frozenset(
     {Action.VIEW_NETWORK, Action.VIEW_MEMBERS, Action.VIEW_APPLICATIONS, Action.EDIT_NETWORK}
 )
 MUNICIPAL_ACTIONS = frozenset({Action.VIEW_NETWORK})
+WITHOUT_COORDINATOR = (NetworkStatus.FOUNDING, NetworkStatus.DORMANT)
 
 
 @dataclass
@@ -105,6 +106,9 @@ class Standing:
         role = self.network_roles.get(network.pk)
         if role:
             allowed |= ROLE_ACTIONS[role]
+            if role == Role.OFFICER and network.status in WITHOUT_COORDINATOR:
+                # A BIN being founded, or dormant, has no coordinator to approve members.
+                allowed.add(Action.DECIDE_APPLICATION)
         if network.municipality_id in self.zone_municipality_ids:
             allowed |= ZONE_STAFF_ACTIONS
         if network.municipality_id in self.partner_municipality_ids:

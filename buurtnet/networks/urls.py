@@ -21,4 +21,5 @@ urlpatterns = [
         name="membership_action",
     ),
     path("zones/<str:code>/", views.zone_map, name="zone_map"),
+    path("zones/<str:code>/areas.geojson", views.zone_areas, name="zone_areas"),
 ]

@@ -2,12 +2,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
+from shapely.geometry import mapping
+from shapely.geometry.polygon import orient
 
 from buurtnet.audit import services as audit
 from buurtnet.people import services as people_services
@@ -312,3 +315,44 @@ def zone_map(request: HttpRequest, code: str) -> HttpResponse:
         "networks/zone_map.html",
         {"zone": zone, "networks": networks, "area_map": build_map(networks)},
     )
+
+
+# --- Public maps ------------------------------------------------------------------------
+
+# A municipal map may refresh every quarter of an hour; areas change a few times a year.
+AREAS_CACHE_SECONDS = 900
+
+
+@cache_control(public=True, max_age=AREAS_CACHE_SECONDS)
+def zone_areas(request: HttpRequest, code: str) -> HttpResponse:
+    """All public BIN areas of a zone as an RFC 7946 FeatureCollection, for municipal maps:
+    no login, nothing about the members."""
+    zone = get_object_or_404(PoliceZone, code=code)
+    networks = (
+        Network.objects.filter(
+            municipality__zone=zone, area_public=True, status__in=JOINABLE_STATUSES
+        )
+        .select_related("municipality")
+        .order_by("municipality__name", "name")
+    )
+    collection = {"type": "FeatureCollection", "features": [_feature(n) for n in networks]}
+    response = JsonResponse(collection, content_type="application/geo+json")
+    # Public data meant for other sites' maps.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _feature(network: Network) -> dict:
+    # RFC 7946 (3.1.6): exterior rings counterclockwise, holes clockwise.
+    polygon = orient(geo.shape(network.area), sign=1.0)
+    return {
+        "type": "Feature",
+        "id": network.pk,
+        "geometry": mapping(polygon),
+        "properties": {
+            "name": network.name,
+            "type": network.kind,
+            "municipality": network.municipality.name,
+            "status": network.status,
+        },
+    }

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from buurtnet.form_fields import IdChoiceField
 from buurtnet.networks.models import Municipality, NetworkKind
 from buurtnet.people.models import Language
 from buurtnet.reports.forms import LOCAL_MINUTE
@@ -95,22 +96,6 @@ class TipForm(forms.Form):
             image=image.read() if image else None,
             municipality_id=data["municipality"].pk if data.get("municipality") else None,
         )
-
-
-class IdChoiceField(forms.ModelMultipleChoiceField):
-    """Refuses values that are not plausible ids before they reach the database (SQLite
-    overflows on an integer past 64 bits instead of answering "no such row")."""
-
-    def _check_values(self, value):
-        for item in value:
-            text = str(item)
-            if not text.isdigit() or int(text) >= 2**63:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": text[:20]},
-                )
-        return super()._check_values(value)
 
 
 class CampaignForm(forms.Form):

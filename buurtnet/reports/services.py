@@ -38,6 +38,7 @@ from buurtnet.people.models import Person
 from buurtnet.plans.defaults import DEFAULT_PLAN
 from buurtnet.plans.models import MessageKind, SenderRole
 from buurtnet.plans.services import effective_plan, sender_roles
+from buurtnet.webhooks import services as webhooks
 
 from . import photos as photo_files
 from .defaults import DEFAULT_CATEGORIES, OTHER
@@ -269,6 +270,7 @@ def file_report(reporter: Person, data: ReportInput) -> Report:
         with transaction.atomic():
             report = _create(reporter, network, category, data, plan_version, rule, cleaned)
             _route(report)
+            webhooks.emit(network.municipality.zone_id, "report.created", _webhook(report))
     except IntegrityError:
         # The same form arrived twice at the same moment; the other request stored it.
         if data.client_token is None:
@@ -566,12 +568,19 @@ def change_status(
             network=report.network,
             detail={"from": report.status, "to": to_status},
         )
-        report.status = to_status
+        previous, report.status = report.status, to_status
         report.responded_at = report.responded_at or now
         if to_status == ReportStatus.CLOSED:
             report.outcome, report.closed_at = outcome, now
         report.save(update_fields=["status", "responded_at", "outcome", "closed_at"])
+        zone_id = report.network.municipality.zone_id
+        webhooks.emit(zone_id, "report.status_changed", _webhook(report, previous))
     return report
+
+
+def _webhook(report: Report, previous: str | None = None):
+    """The event's payload, built only when the zone has an endpoint listening."""
+    return lambda: webhooks.report_payload(report, previous)
 
 
 def send_feedback(report: Report, by: Person, body: str, sms_text: str = "") -> Message:
@@ -768,6 +777,7 @@ def _report_of_reply(reply, by, network, category, point, plan_version, rule, no
             to_status=ReportStatus.NEW,
             note=_("Made from a reply to a message."),
         )
+        webhooks.emit(network.municipality.zone_id, "report.created", _webhook(report))
     return report
 
 

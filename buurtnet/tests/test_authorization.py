@@ -43,8 +43,11 @@ from django.utils import timezone
 from PIL import Image
 
 from buurtnet.absences import services as absences
+from buurtnet.api import services as api_tokens
 from buurtnet.delivery.models import PushSubscription
 from buurtnet.delivery.unsubscribe import make_token
+from buurtnet.governance.calendar import calendar_key
+from buurtnet.governance.tests.sites import governance_objects
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging.models import ForwardStage, MessageNetwork, Recipient
 from buurtnet.messaging.rendering import seen_token
@@ -59,6 +62,7 @@ from buurtnet.prevention.models import TipStatus
 from buurtnet.reports import services as reports
 from buurtnet.tests import url_walk
 from buurtnet.tests.url_walk import ALLOW, DENY, ERROR, LOGIN, NOT_APPLICABLE, SECOND_FACTOR
+from buurtnet.webhooks import services as webhooks
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +73,8 @@ OUTSIDE_OUR_CODE = {
     "admin/": "Django's admin: staff-only by Django itself, logs in through allauth (2FA)",
     "accounts/": "allauth: log-in, sign-up, e-mail and second factor; public by nature",
     "i18n/": "Django's set_language: changes the visitor's own language only",
+    "api/v1/": "the REST API authenticates by token, not session: its per-role permission "
+    "tests are buurtnet/api/tests/test_endpoints.py and test_auth.py (401/403/404 per role)",
 }
 
 # --- Who is who -------------------------------------------------------------------------------
@@ -163,6 +169,7 @@ PAGE_RULES: dict[str, frozenset[str]] = {
     "people:profile": LOGGED_IN,
     "people:phone": LOGGED_IN,
     "people:preferences": LOGGED_IN,
+    "api_tokens:list": LOGGED_IN,  # one's own API tokens only
     "networks:join": LOGGED_IN,
     "networks:location": LOGGED_IN,
     # The audit log: zone staff (their zones' entries) and the platform admin (issue 8).
@@ -172,6 +179,11 @@ PAGE_RULES: dict[str, frozenset[str]] = {
     "privacy:my_data": LOGGED_IN,
     "privacy:my_data_json": LOGGED_IN,
     "privacy:erase": LOGGED_IN,
+    # governance: everyone's own meetings (and, for the police, the BINs they oversee);
+    # anyone may ask for a new BIN
+    "governance:index": LOGGED_IN,
+    "governance:calendar_link": LOGGED_IN,
+    "governance:request": LOGGED_IN,
 }
 
 NETWORK_VIEWERS = {"member", "steering", "coordinator", "officer", "zone", "municipal", "admin"}
@@ -191,6 +203,95 @@ def rule(*allowed: str, capability: bool = False) -> ObjectRule:
     return ObjectRule(frozenset(allowed), capability)
 
 
+# Governance pages: 404 for who does not see the BIN, 403 for who sees it but may not act.
+POLICE = ("officer", "zone", "admin")  # services.can_oversee
+CHAIRS = ("coordinator", "officer")  # services.can_run_meetings
+GOVERNANCE_RULES: dict[str, ObjectRule] = {
+    "governance:zone": rule(*ZONE_STAFF),
+    "governance:calendar_feed": rule("anyone", capability=True),
+    "governance:network": rule(*NETWORK_VIEWERS),
+    "governance:decline": rule("zone", "admin"),
+    "governance:dissolve": rule(*POLICE),
+    "governance:draft_agreement": rule(*POLICE),
+    "governance:evaluation": rule(*POLICE),
+    "governance:screening": rule(*POLICE),
+    "governance:handover": rule("officer"),
+    "governance:open_case": rule(*POLICE),
+    "governance:rules": rule(*CHAIRS),
+    "governance:consultation": rule(*CHAIRS),
+    "governance:meeting_new": rule(*CHAIRS, "zone", "admin"),  # the police: info sessions
+    "governance:agreement": rule(*POLICE, "coordinator", "municipal"),
+    "governance:sign": rule("coordinator", "municipal", "zone"),  # services.may_sign_as
+    "governance:agreement_pdf": rule(*POLICE, "coordinator", "municipal"),
+    "governance:registration": rule(*POLICE),
+    "governance:registration_pdf": rule(*POLICE),
+    "governance:registration_sent": rule(*POLICE),
+    "governance:registration_reply": rule(*POLICE),
+    "governance:case": rule(*POLICE, "municipal"),  # services.can_see_cases
+    "governance:case_step": rule(*POLICE, "municipal"),
+    "governance:case_ministry": rule("zone", "municipal", "admin"),
+    "governance:case_appeal": rule(*POLICE, "municipal"),
+    "governance:case_appeal_decision": rule("zone", "municipal", "admin"),
+    "governance:case_close": rule(*POLICE),
+    "governance:action_done": rule(*CHAIRS),  # and the action's owner (here the coordinator)
+    "governance:meeting": rule(*NETWORK_VIEWERS),
+    "governance:meeting_ics": rule(*NETWORK_VIEWERS),
+    "governance:rsvp": rule("member", "steering", "coordinator", "officer"),
+    "governance:attendance": rule(*CHAIRS),
+    "governance:proxy": rule(*CHAIRS),
+    "governance:minutes": rule(*CHAIRS, "steering"),
+    "governance:approve_minutes": rule(*CHAIRS),
+    "governance:cancel_meeting": rule(*CHAIRS, "zone", "admin"),
+    "governance:information_held": rule(*POLICE),
+    "governance:open_vote": rule(*CHAIRS),
+    "governance:vote": rule("member", "steering", "coordinator"),  # the officer does not vote
+    "governance:close_vote": rule(*CHAIRS),
+}
+# Which of the `sites` objects fills each governance URL's pk.
+GOVERNANCE_FILLERS = {
+    **dict.fromkeys(
+        ["governance:agreement", "governance:sign", "governance:agreement_pdf"], "gov_agreement"
+    ),
+    "governance:registration": "gov_agreement",
+    **dict.fromkeys(
+        [
+            "governance:registration_pdf",
+            "governance:registration_sent",
+            "governance:registration_reply",
+        ],
+        "gov_registration",
+    ),
+    **dict.fromkeys(
+        [
+            "governance:case",
+            "governance:case_step",
+            "governance:case_ministry",
+            "governance:case_appeal",
+            "governance:case_appeal_decision",
+            "governance:case_close",
+        ],
+        "gov_case",
+    ),
+    "governance:action_done": "gov_action",
+    **dict.fromkeys(
+        [
+            "governance:meeting",
+            "governance:meeting_ics",
+            "governance:rsvp",
+            "governance:attendance",
+            "governance:proxy",
+            "governance:minutes",
+            "governance:approve_minutes",
+            "governance:cancel_meeting",
+            "governance:information_held",
+        ],
+        "gov_meeting",
+    ),
+    **dict.fromkeys(
+        ["governance:open_vote", "governance:vote", "governance:close_vote"], "gov_decision"
+    ),
+}
+
 # Pages about an object: which relations to that object's site let a role through.
 OBJECT_RULES: dict[str, ObjectRule] = {
     # networks (docs/permissions.md)
@@ -201,6 +302,7 @@ OBJECT_RULES: dict[str, ObjectRule] = {
     "networks:decide": rule("coordinator", "admin"),
     "networks:membership_action": rule("owner"),  # pause, resume, leave: one's own only
     "networks:zone_map": rule(*ZONE_STAFF),
+    "networks:zone_areas": rule("anyone"),  # public BIN areas (GeoJSON) for municipal maps
     # communication plans: read by whoever sees the member list; written and approved by
     # the coordinator and the officer of that BIN only
     "plans:plan": rule(*MEMBER_LIST_VIEWERS),
@@ -234,6 +336,16 @@ OBJECT_RULES: dict[str, ObjectRule] = {
     "prevention:public": rule("anyone"),
     "prevention:tip": rule("anyone"),  # a published tip
     "prevention:feed": rule("anyone"),
+    # a BIN's public notices (only police notices marked public; none carry a marker)
+    "messaging:public_notices": rule("anyone"),
+    "messaging:notices_feed": rule("anyone"),
+    # outgoing webhooks: the zone's staff register their systems' URLs (issue 9)
+    "webhooks:zone": rule(*ZONE_STAFF),
+    "api_tokens:revoke": rule("owner"),  # one's own API token only
+    "webhooks:endpoint": rule(*ZONE_STAFF),
+    "webhooks:rotate": rule(*ZONE_STAFF),
+    "webhooks:test": rule(*ZONE_STAFF),
+    "webhooks:delete": rule(*ZONE_STAFF),
     "prevention:edit_tip": rule("zone", "municipal"),
     "prevention:tip_status": rule("zone", "municipal"),
     "prevention:tip_image": rule("zone", "municipal"),  # the image of a tip not yet published
@@ -245,9 +357,13 @@ OBJECT_RULES: dict[str, ObjectRule] = {
     "absences:zone_settings": rule(*ZONE_STAFF),
     # how long each kind of data lives, per zone (issue 8, point 3)
     "retention:zone_policy": rule(*ZONE_STAFF),
+    # the zone's CAP settings, feeds and import log (issue 9)
+    "cap:zone": rule(*ZONE_STAFF),
     # one's own consent to a purpose (the parameter names the purpose, not a person)
     "privacy:withdraw": rule("logged_in"),
     "privacy:give": rule("logged_in"),
+    # governance (docs/governance.md): services.can_* decide; see governance/views.py
+    **GOVERNANCE_RULES,
 }
 
 
@@ -303,8 +419,15 @@ FILLERS: dict[tuple[str | None, str], Filler] = {
     ("prevention:stop_campaign", "pk"): Filler("campaign"),
     ("absences:cancel", "pk"): Filler("absence"),
     ("absences:record_pass", "pk"): Filler("absence"),
+    ("webhooks:endpoint", "pk"): Filler("webhook"),
+    ("webhooks:rotate", "pk"): Filler("webhook"),
+    ("webhooks:test", "pk"): Filler("webhook"),
+    ("webhooks:delete", "pk"): Filler("webhook"),
     ("privacy:withdraw", "kind"): Filler("consent_kind", None),
     ("privacy:give", "kind"): Filler("consent_kind", None),
+    **{(name, "pk"): Filler(kind) for name, kind in GOVERNANCE_FILLERS.items()},
+    ("governance:calendar_feed", "secret"): Filler("calendar_secret", None),
+    ("api_tokens:revoke", "token_id"): Filler("api_token"),
 }
 
 
@@ -473,6 +596,7 @@ def sites(world, settings):
     }
     objects["seen_token"] = {s: seen_token(r.pk) for s, r in objects["recipient"].items()}
     objects["unsubscribe_token"] = {s: make_token(p.pk, "email") for s, p in owner.items()}
+    objects["calendar_secret"] = {s: calendar_key(p).secret for s, p in owner.items()}
     objects["device"] = {
         s: PushSubscription.objects.create(
             person=p, endpoint=f"https://push.example.net/{s}", p256dh="k", auth="a"
@@ -555,6 +679,35 @@ def sites(world, settings):
         )
         for s in zone
     }
+    objects["webhook"] = {
+        s: webhooks.create_endpoint(
+            staff[s],
+            zone[s],
+            webhooks.EndpointInput(
+                url=f"https://dispatch{s}.example/hook",
+                events=["message.sent"],
+                description=f"Dispatch {CANARY[s]}",
+            ),
+        )
+        for s in zone
+    }
+    objects["api_token"] = {
+        s: api_tokens.create_token(
+            p, name=f"Token {CANARY[s]}", scopes=["networks:read"], expires_at=now + timedelta(30)
+        )[0]
+        for s, p in owner.items()
+    }
+    candidate = {"A": w.member, "B": w.their_member, "F": far_member}
+    for s, n in network.items():
+        found = governance_objects(
+            n,
+            officer=officer[s],
+            coordinator=coordinator[s],
+            candidate=candidate[s],
+            marker=CANARY[s],
+        )
+        for kind, obj in found.items():
+            objects.setdefault(kind, {})[s] = obj
     return SimpleNamespace(
         world=w, objects=objects, markers=markers(neighbour, objects["application"]["A"].person)
     )

@@ -14,6 +14,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from buurtnet.governance.tests.sites import minutes_url as governance_minutes_url
 from buurtnet.networks.tests.test_views import log_in
 
 FIELD = re.compile(r'<(?:input|textarea|select)[^>]*\bname="([^"]+)"', re.IGNORECASE)
@@ -30,6 +31,15 @@ WATCHED = [
     "people.Person",
     "retention.RetentionPolicy",
     "privacy.Consent",
+    "governance.Meeting",
+    "governance.Decision",
+    "governance.Consultation",
+    "governance.Evaluation",
+    "governance.EmergencyHandover",
+    "webhooks.WebhookEndpoint",
+    "api.ApiToken",
+    "cap.CapFeed",
+    "cap.CapSettings",
 ]
 
 junk = st.one_of(
@@ -86,6 +96,27 @@ FORMS = {
         lambda world: reverse("retention:zone_policy", args=[world.zone.pk]),
     ),
     "erase": ("member", lambda world: reverse("privacy:erase")),
+    "gov_request": ("member", lambda world: reverse("governance:request")),
+    "gov_meeting": (
+        "coordinator",
+        lambda world: reverse("governance:meeting_new", args=[world.network.pk]),
+    ),
+    "gov_consultation": (
+        "officer",
+        lambda world: reverse("governance:consultation", args=[world.network.pk]),
+    ),
+    "gov_evaluation": (
+        "officer",
+        lambda world: reverse("governance:evaluation", args=[world.network.pk]),
+    ),
+    "gov_handover": (
+        "officer",
+        lambda world: reverse("governance:handover", args=[world.network.pk]),
+    ),
+    "gov_minutes": ("coordinator", governance_minutes_url),
+    "webhook": ("zone_staff", lambda world: reverse("webhooks:zone", args=[world.zone.code])),
+    "api_token": ("officer", lambda world: reverse("api_tokens:list")),
+    "cap": ("zone_staff", lambda world: reverse("cap:zone", args=[world.zone.code])),
 }
 
 

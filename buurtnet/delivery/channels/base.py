@@ -34,6 +34,9 @@ class Envelope:
     # Personal values for markers left in text, html and headers (e-mail only): the same
     # rendered message serves every recipient and only these few bytes differ.
     fill: dict[str, str] = field(default_factory=dict)
+    # Files sent along (e-mail only): (filename, content, mimetype) each. The same bytes
+    # object serves every recipient of a message.
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
 
     def filled(self, value: str) -> str:
         for marker, replacement in self.fill.items():

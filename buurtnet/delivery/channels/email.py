@@ -5,6 +5,7 @@ session (TCP, EHLO, STARTTLS, AUTH) costs far more than sending one message on i
 """
 
 import contextlib
+import hashlib
 import smtplib
 from urllib.parse import urlsplit
 
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
-from django.core.mail.message import sanitize_address
+from django.core.mail.message import SafeMIMEText, sanitize_address
 
 from .base import Envelope, Outcome, TransportError
 
@@ -108,6 +109,8 @@ class EmailTransport:
         )
         if envelope.html:
             mail.attach_alternative(envelope.filled(envelope.html), "text/html")
+        for filename, content, mimetype in envelope.attachments:
+            _attach(mail, filename, content, mimetype)
         return mail
 
     def _send_smtp(self, envelope: Envelope) -> Outcome:
@@ -147,6 +150,11 @@ class EmailTransport:
             envelope.text,
             envelope.html,
             tuple(envelope.headers.items()),
+            # Two messages with the same texts but different files never share bytes.
+            tuple(
+                (name, mimetype, _digest(content))
+                for name, content, mimetype in envelope.attachments
+            ),
         )
         if key not in TEMPLATES:
             stand_in = Envelope(**{**envelope.__dict__, "to": TO_STAND_IN, "fill": {}})
@@ -204,6 +212,47 @@ class EmailTransport:
         if status is not None and isinstance(status.message_id, str):
             return status.message_id[:100]
         return mail.extra_headers["Message-ID"].strip("<>")[:100]
+
+
+def _attach(mail: EmailMultiAlternatives, filename: str, content: bytes, mimetype: str) -> None:
+    """Attach a file; a text type with parameters (an invitation is "text/calendar;
+    method=REQUEST", which calendar clients look for) gets its part built here, since
+    Django's attach() takes a bare type only."""
+    base, _sep, params = mimetype.partition(";")
+    maintype, _slash, subtype = base.strip().partition("/")
+    if not params.strip() or maintype != "text":
+        mail.attach(filename, content, base.strip())
+        return
+    try:
+        text = content.decode()
+    except UnicodeDecodeError:
+        mail.attach(filename, content, "application/octet-stream")
+        return
+    part = SafeMIMEText(text, subtype, settings.DEFAULT_CHARSET)
+    for param in params.split(";"):
+        name, _eq, value = param.partition("=")
+        if name.strip() and value.strip():
+            part.set_param(name.strip(), value.strip().strip('"'))
+    part.add_header(
+        "Content-Disposition",
+        "attachment",
+        filename=filename if filename.isascii() else ("utf-8", "", filename),
+    )
+    mail.attach(part)
+
+
+# The digest of each attachment's bytes, so a batch of thousands hashes a file once.
+_DIGESTS: dict[int, tuple[bytes, str]] = {}
+
+
+def _digest(content: bytes) -> str:
+    found = _DIGESTS.get(id(content))
+    # The bytes object is kept with its digest, so its id cannot be reused meanwhile.
+    if found is None or found[0] is not content:
+        if len(_DIGESTS) >= 16:
+            _DIGESTS.pop(next(iter(_DIGESTS)))
+        found = _DIGESTS[id(content)] = (content, hashlib.sha256(content).hexdigest())
+    return found[1]
 
 
 def _recipients_refused(exc: smtplib.SMTPRecipientsRefused) -> TransportError:

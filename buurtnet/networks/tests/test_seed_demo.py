@@ -12,6 +12,7 @@ from django.test import override_settings
 from shapely.geometry import Point, shape
 
 from buurtnet.absences.models import Absence
+from buurtnet.messaging.models import Message
 from buurtnet.networks import geo
 from buurtnet.networks.management.commands.demo_logins import current_code
 from buurtnet.networks.management.commands.seed_demo import (
@@ -203,6 +204,7 @@ def test_seed_is_deterministic(seeded):
         Report.objects.all().delete()
         Tip.objects.all().delete()
         Absence.objects.all().delete()
+        Message.objects.all().delete()
         Membership.objects.all().delete()
         Street.objects.all().delete()
         Network.objects.all().delete()

@@ -14,24 +14,34 @@ from django.core.management.base import BaseCommand
 from buurtnet.absences.services import purge as purge_absences
 from buurtnet.absences.services import tell_residents
 from buurtnet.audit.services import purge as purge_audit
+from buurtnet.cap.services import poll_sources as import_cap_feeds
 from buurtnet.delivery.outbox import recover
+from buurtnet.governance.services import apply_due_role_changes, remind_overdue, sync_all_dormancy
 from buurtnet.messaging.services import dispatch_due, flag_overdue_forwards
 from buurtnet.prevention.services import send_due as send_due_campaigns
 from buurtnet.reports.services import flag_overdue_reports
 from buurtnet.retention.services import purge_if_due as purge_by_retention
+from buurtnet.webhooks.services import purge_log as purge_webhook_log
+from buurtnet.webhooks.services import retry_due as retry_webhooks
 
 logger = logging.getLogger(__name__)
 
 # In this order: residents are told their absence ended before its data is purged.
 STEPS = [
     ("messages sent", dispatch_due),
+    ("CAP alerts imported", import_cap_feeds),
     ("campaign tips sent", send_due_campaigns),
     ("forwards overdue", flag_overdue_forwards),
     ("reports overdue", flag_overdue_reports),
     ("tasks recovered", recover),
+    ("webhooks retried", retry_webhooks),
+    ("roles changed", apply_due_role_changes),
+    ("BINs gone dormant", sync_all_dormancy),
+    ("governance reminders", remind_overdue),
     ("residents told", tell_residents),
     ("absences deleted", purge_absences),
     ("audit entries purged", purge_audit),
+    ("webhook events purged", purge_webhook_log),
     ("records purged by retention", purge_by_retention),
 ]
 

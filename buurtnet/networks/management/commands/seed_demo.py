@@ -444,6 +444,7 @@ class Seeder:
         self._reports()
         self._prevention()
         self._absence()
+        self._governance()
 
     def _confirm_emails(self) -> None:
         """Members confirmed their e-mail when they signed up; leave one in 29 unconfirmed so
@@ -537,6 +538,59 @@ class Seeder:
                     contact_name="Els Buur",
                     contact_phone="+32470999001",
                     remarks="Buurvrouw leegt de brievenbus. Auto staat op de oprit.",
+                ),
+            )
+        except ValidationError:
+            return  # the demo still works without it
+
+    def _governance(self) -> None:
+        """The demo BIN's governance: the coordinator screened, a consultation 40 days ago
+        with an open action, and a members' meeting next week that proposes the demo member
+        for the steering group."""
+        from django.core.exceptions import ValidationError
+
+        from buurtnet.governance import services as governance
+
+        network = self.bins[0].network
+        officer = Person.objects.filter(email=OFFICER_EMAIL).first()
+        coordinator = Person.objects.filter(email=COORDINATOR_EMAIL).first()
+        member = Person.objects.filter(email=MEMBER_EMAIL).first()
+        if not (officer and coordinator and member):
+            return
+        today = timezone.localdate()
+        try:
+            governance.record_screening(network, coordinator, officer, today - timedelta(days=500))
+            governance.record_consultation(
+                network,
+                officer,
+                governance.ConsultationInput(
+                    held_on=today - timedelta(days=40),
+                    topics="Inbraken in de wijk; vakantietoezicht; nieuwe leden.",
+                    agreements="Folder over inbraakpreventie in de brievenbussen.",
+                    actions=[
+                        governance.ActionInput(
+                            "Folders ophalen bij de preventiedienst",
+                            coordinator.pk,
+                            today + timedelta(days=10),
+                        )
+                    ],
+                ),
+            )
+            starts = (timezone.now() + timedelta(days=7)).replace(
+                hour=19, minute=30, second=0, microsecond=0
+            )
+            governance.schedule_meeting(
+                network,
+                coordinator,
+                governance.MeetingInput(
+                    title="Ledenvergadering",
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=2),
+                    place="Parochiezaal, Kerkstraat 1",
+                    agenda="1. Welkom\n2. Terugblik op het jaar\n3. Stuurgroep: nieuw lid",
+                    decisions=[
+                        governance.DecisionInput("steering", member.pk, timezone.localdate(starts))
+                    ],
                 ),
             )
         except ValidationError:
@@ -733,7 +787,10 @@ class Seeder:
         zone_id = named[ZONE_EMAIL]["id"]
         ZoneStaff.objects.bulk_create(
             [
-                ZoneStaff(zone=self.zone, person_id=zone_id, function="Dienst wijkwerking"),
+                # The demo's zone login also acts as chief of police (written reprimands).
+                ZoneStaff(
+                    zone=self.zone, person_id=zone_id, function="Dienst wijkwerking", is_chief=True
+                ),
                 ZoneStaff(zone=self.zone, person_id=extra_zone[0]["id"], function="Dispatching"),
                 ZoneStaff(zone=self.zone, person_id=extra_zone[1]["id"], function="Communicatie"),
             ]

@@ -1,0 +1,66 @@
+"""Token authentication and scopes for the API.
+
+`auth=token_auth` on a Router or an endpoint: the request must carry
+`Authorization: Bearer <token>` with an active token, and the token's calls in the current
+window must be within the rate limit. `request.auth` is then the ApiToken (its `.person`
+is the caller) and `request.user` the person, so code shared with the site (services,
+`Standing.of(request.user)`) works unchanged.
+
+Scopes limit what a token may do on top of what the person may do: `require_scope(request,
+"messages:write")` at the top of an endpoint. A scope never grants a permission the
+person lacks on the site.
+"""
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja.security import HttpBearer
+
+from . import services
+from .models import ApiToken, Scope
+from .problems import Problem, forbidden, unauthorized
+
+
+class TokenAuth(HttpBearer):
+    def __call__(self, request: HttpRequest):
+        header = request.headers.get(self.header)
+        if not header:
+            return None  # ninja answers 401 (the AuthenticationError handler)
+        scheme, _space, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise unauthorized(_("The Authorization header must be 'Bearer <token>'."))
+        return self.authenticate(request, raw)
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken:
+        found = services.authenticate(token)
+        if found is None:
+            raise unauthorized(_("The token is invalid, expired or revoked."))
+        wait = services.rate_limit_wait(found)
+        if wait:
+            raise Problem(
+                429,
+                _("Too many requests"),
+                _("This token made too many calls (%(rate)s). Try again in %(seconds)s s.")
+                % {"rate": services.describe_rate(), "seconds": wait},
+                type="rate-limited",
+                headers={"Retry-After": str(wait)},
+            )
+        request.user = found.person
+        return found
+
+
+token_auth = TokenAuth()
+
+
+def require_scope(request: HttpRequest, scope: str) -> None:
+    """Raise the 403 problem unless the request's token carries the scope."""
+    token = getattr(request, "auth", None)
+    if not isinstance(token, ApiToken):
+        raise unauthorized()
+    if not token.has_scope(scope):
+        raise forbidden(
+            _("This token lacks the scope '%(scope)s'.") % {"scope": scope},
+            scope=scope,
+        )
+
+
+__all__ = ["Scope", "require_scope", "token_auth"]

@@ -1,0 +1,38 @@
+"""Small helpers the endpoints share."""
+
+from typing import Annotated
+
+from django.db.models import Model, QuerySet
+from ninja import Field as _Field
+from ninja import Path, Query
+
+from ..problems import AUTH_PROBLEMS, ProblemOut, not_found
+from ..schemas import MAX_ID, In
+
+# An object's id in a path: a positive number every database column can hold.
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class PageParams(In):
+    cursor: str | None = _Field(
+        None, max_length=2000, description="The `next` link's cursor; omit for page 1."
+    )
+    limit: int = _Field(50, ge=1, le=100, description="Items per page (at most 100).")
+
+
+PageQuery = Query[PageParams]
+
+
+def responses(ok: dict, *extra: int) -> dict:
+    """ok ({200: Schema}) plus the problem answers an authenticated endpoint can give."""
+    answers = {**ok, **AUTH_PROBLEMS}
+    for status in (400, *extra):
+        answers[status] = ProblemOut
+    return answers
+
+
+def get_or_404(queryset: QuerySet, pk: int) -> Model:
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise not_found()
+    return obj

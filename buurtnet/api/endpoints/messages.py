@@ -1,0 +1,133 @@
+"""Messages: those the caller may follow up, composing (now or scheduled), cancelling, and
+their delivery progress. Every check is messaging.services' own."""
+
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from buurtnet.messaging import services as messaging
+from buurtnet.messaging.models import Message
+from buurtnet.networks.models import Role
+from buurtnet.networks.permissions import Standing
+from buurtnet.plans.models import MessageKind
+
+from ..auth import require_scope
+from ..models import Scope
+from ..pagination import paginate
+from ..problems import not_found
+from ..schemas import MessageIn, MessageOut, MessagePage, ProgressOut
+from .common import PageQuery, PathId, responses
+
+router = Router(tags=["messages"])
+
+
+def message_out(message: Message) -> dict:
+    return {
+        "id": message.pk,
+        "kind": message.kind,
+        "status": message.status,
+        "sender_role": message.sender_role,
+        "zone_id": message.zone_id,
+        "language": message.language,
+        "is_exercise": message.is_exercise,
+        "target": message.target,
+        "networks": [link.network_id for link in message.networks.all()],
+        "scheduled_for": message.scheduled_for,
+        "created_at": message.created_at,
+        "sent_at": message.sent_at,
+        "recipient_count": message.recipient_count,
+        "texts": [
+            {"language": t.language, "title": t.title, "body": t.body, "sms_text": t.sms_text}
+            for t in message.texts.all()
+        ],
+    }
+
+
+def manageable(person):
+    """The messages `messaging.services.can_manage` lets this person follow up, as one
+    query: what they sent (not their reports), their zones' messages, and those of the
+    BINs where they are the officer. Rows are checked with can_manage again."""
+    standing = Standing.of(person)
+    messages = Message.objects.prefetch_related("texts", "networks")
+    if standing.is_superuser:
+        return messages
+    officer_of = [n for n, role in standing.network_roles.items() if role == Role.OFFICER]
+    return messages.filter(
+        (Q(sender=person) & ~Q(kind=MessageKind.REPORT))
+        | Q(zone_id__in=standing.zone_ids)
+        | Q(pk__in=Message.objects.filter(networks__network_id__in=officer_of).values("pk"))
+    )
+
+
+def managed(request: HttpRequest, message_id: PathId) -> Message:
+    message = Message.objects.prefetch_related("texts", "networks").filter(pk=message_id).first()
+    if message is None or not messaging.can_manage(request.user, message):
+        raise not_found()
+    return message
+
+
+@router.get("", response=responses({200: MessagePage}), summary="Messages you follow up")
+def list_messages(request: HttpRequest, page: PageQuery):
+    require_scope(request, Scope.MESSAGES_READ)
+    rows, next_url = paginate(
+        request,
+        manageable(request.user),
+        ["-id"],
+        cursor=page.cursor,
+        limit=page.limit,
+        list_key="messages",
+    )
+    items = [message_out(m) for m in rows if messaging.can_manage(request.user, m)]
+    return {"items": items, "next": next_url}
+
+
+@router.post(
+    "",
+    response=responses({201: MessageOut}, 422),
+    summary="Send or schedule a message",
+    description=(
+        "Goes through the same plan rules and checks as the compose page: the plan may "
+        "queue it for approval (status `approval`), `scheduled_for` schedules it."
+    ),
+)
+def create_message(request: HttpRequest, payload: MessageIn):
+    require_scope(request, Scope.MESSAGES_WRITE)
+    target = payload.target.model_dump(exclude_none=True)
+    draft = messaging.Draft(
+        kind=payload.kind,
+        texts={lang: text.model_dump() for lang, text in payload.texts.items()},
+        target=target,
+        language=payload.language,
+        zone_id=payload.zone_id,
+        scheduled_for=payload.scheduled_for,
+        is_exercise=payload.is_exercise,
+    )
+    message = messaging.submit(request.user, draft)
+    return Status(201, message_out(message))
+
+
+@router.get("/{message_id}", response=responses({200: MessageOut}, 404), summary="One message")
+def get_message(request: HttpRequest, message_id: PathId):
+    require_scope(request, Scope.MESSAGES_READ)
+    return message_out(managed(request, message_id))
+
+
+@router.get(
+    "/{message_id}/progress",
+    response=responses({200: ProgressOut}, 404),
+    summary="Delivery counts and who saw it",
+)
+def get_progress(request: HttpRequest, message_id: PathId):
+    require_scope(request, Scope.MESSAGES_READ)
+    return messaging.progress(managed(request, message_id))
+
+
+@router.post(
+    "/{message_id}/cancel",
+    response=responses({200: MessageOut}, 404, 422),
+    summary="Cancel a scheduled message or one awaiting approval",
+)
+def cancel_message(request: HttpRequest, message_id: PathId):
+    require_scope(request, Scope.MESSAGES_WRITE)
+    message = messaging.cancel(managed(request, message_id), request.user)
+    return message_out(Message.objects.prefetch_related("texts", "networks").get(pk=message.pk))

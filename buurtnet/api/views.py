@@ -1,0 +1,53 @@
+"""The HTML pages where a person creates and revokes their API tokens."""
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from buurtnet.form_errors import apply_errors
+
+from . import services
+from .forms import TokenForm
+from .models import ApiToken, Scope
+
+
+@login_required
+@never_cache
+def token_list(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, secret = services.create_token(
+                request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                expires_at=form.expires_at(),
+                request=request,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            # The secret is in this one answer only (never_cache: not kept by a browser
+            # or proxy); the database keeps its hash.
+            return render(request, "api/token_created.html", {"token": token, "secret": secret})
+    tokens = ApiToken.objects.filter(person=request.user)
+    return render(
+        request,
+        "api/tokens.html",
+        {"form": form, "tokens": tokens, "scope_labels": dict(Scope.choices)},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=token_id, person=request.user)
+    services.revoke_token(request.user, token, request=request)
+    flash.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
+    return redirect("api_tokens:list")

@@ -1,0 +1,10 @@
+"""Task entry points; the work is in services."""
+
+from django_tasks import task
+
+
+@task()
+def deliver(delivery_id: int, attempt: int) -> str:
+    from .services import deliver as run
+
+    return run(delivery_id, attempt)
