@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -602,7 +602,7 @@ def dissolve(network: Network, by: Person, reason: str) -> Network:
     """End a BIN: members are told, memberships end, what is planned is cancelled and the
     homes on the absence watch are deleted at once; the rest follows the retention rules."""
     from buurtnet.absences.models import Absence
-    from buurtnet.messaging.models import Message, MessageStatus
+    from buurtnet.messaging.models import Message, MessageNetwork, MessageStatus
 
     _require(can_oversee(by, network))
     if not reason.strip():
@@ -639,11 +639,14 @@ def dissolve(network: Network, by: Person, reason: str) -> Network:
             for m in open_memberships
         )
         open_memberships.update(status=MembershipStatus.LEFT, status_changed_at=now)
+        # Only what was meant for this BIN alone: a message to several BINs still goes to
+        # the others (this BIN's members have left, so it reaches none of them).
+        elsewhere = MessageNetwork.objects.filter(message=OuterRef("pk")).exclude(network=network)
         Message.objects.filter(
             networks__network=network,
             status__in=[MessageStatus.SCHEDULED, MessageStatus.AWAITING_APPROVAL],
             sent_at__isnull=True,
-        ).update(status=MessageStatus.CANCELLED)
+        ).exclude(Exists(elsewhere)).update(status=MessageStatus.CANCELLED)
         network.meetings.filter(status=MeetingStatus.SCHEDULED).update(
             status=MeetingStatus.CANCELLED
         )
@@ -881,6 +884,9 @@ def decide_appeal(
         raise ValidationError({"decided_on": [_("Give a date between the appeal and today.")]})
     now = timezone.now()
     with transaction.atomic():
+        case = CoordinatorCase.objects.select_for_update().get(pk=case.pk)
+        if case.appeal_outcome:
+            raise ValidationError(_("The appeal is already decided."), code="decided")
         case.appeal_outcome = outcome
         case.appeal_decided_on = decided_on
         case.closed_at = now
@@ -1271,9 +1277,15 @@ def cancel_meeting(meeting: Meeting, by: Person) -> Meeting:
     if meeting.status != MeetingStatus.SCHEDULED:
         raise ValidationError(_("Only a scheduled meeting can be cancelled."), code="not_scheduled")
     with transaction.atomic():
-        meeting.status = MeetingStatus.CANCELLED
-        meeting.sequence += 1
-        meeting.save(update_fields=["status", "sequence"])
+        # Claimed by a conditional update: a double click sends one cancellation.
+        claimed = Meeting.objects.filter(pk=meeting.pk, status=MeetingStatus.SCHEDULED).update(
+            status=MeetingStatus.CANCELLED, sequence=F("sequence") + 1
+        )
+        if not claimed:
+            raise ValidationError(
+                _("Only a scheduled meeting can be cancelled."), code="not_scheduled"
+            )
+        meeting.refresh_from_db()
         meeting.decisions.exclude(status=DecisionStatus.CLOSED).update(
             status=DecisionStatus.WITHDRAWN
         )
@@ -1321,6 +1333,16 @@ def _started(meeting: Meeting, now: datetime | None = None) -> bool:
     return meeting.starts_at <= (now or timezone.now())
 
 
+# A meeting may overrun; a vote days later, on that day's attendance, would not be the
+# members' decision.
+VOTE_GRACE = timedelta(hours=2)
+
+
+def _voting_time(meeting: Meeting, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return meeting.starts_at <= now <= meeting.ends_at + VOTE_GRACE
+
+
 def record_attendance(meeting: Meeting, by: Person, person_ids: list[int]) -> int:
     """The chair ticks who is present. Only the BIN's members count; the list can be
     corrected until a vote opens, then it is fixed."""
@@ -1348,7 +1370,8 @@ def record_attendance(meeting: Meeting, by: Person, person_ids: list[int]) -> in
         meeting.attendances.exclude(person_id__in=members).delete()
         known = set(meeting.attendances.values_list("person_id", flat=True))
         Attendance.objects.bulk_create(
-            Attendance(meeting=meeting, person_id=pk, recorded_by=by) for pk in members - known
+            (Attendance(meeting=meeting, person_id=pk, recorded_by=by) for pk in members - known),
+            ignore_conflicts=True,  # the same list sent twice at once
         )
         if meeting.status == MeetingStatus.SCHEDULED:
             meeting.status = MeetingStatus.HELD
@@ -1364,6 +1387,10 @@ def save_rules(
     network: Network, by: Person, *, quorum_percent: int, quorum_minimum: int, proxies_allowed: bool
 ) -> MeetingRules:
     _require(can_run_meetings(by, network))
+    if Decision.objects.filter(meeting__network=network, status=DecisionStatus.OPEN).exists():
+        raise ValidationError(
+            _("A vote is open; the rules change after it closes."), code="vote_open"
+        )
     rules = rules_for(network)
     rules.quorum_percent = quorum_percent
     rules.quorum_minimum = quorum_minimum
@@ -1405,9 +1432,10 @@ def open_vote(decision: Decision, by: Person) -> Decision:
     _require(can_run_meetings(by, meeting.network))
     if meeting.status == MeetingStatus.CANCELLED or decision.status != DecisionStatus.PROPOSED:
         raise ValidationError(_("This vote cannot be opened."), code="not_proposed")
-    if not _started(meeting):
+    if not _voting_time(meeting):
         raise ValidationError(
-            _("The vote opens during the meeting, once it has started."), code="not_started"
+            _("A vote is held during the meeting, from its start until shortly after its end."),
+            code="not_during",
         )
     if not meeting.attendances.exists():
         raise ValidationError(_("Record who is present before the vote."), code="no_attendance")
@@ -1444,6 +1472,8 @@ def cast_vote(
             locked = Decision.objects.select_for_update().get(pk=decision.pk)
             if locked.status != DecisionStatus.OPEN:
                 raise ValidationError(_("This vote is not open."), code="not_open")
+            if not _voting_time(meeting):
+                raise ValidationError(_("The meeting is over; the vote is closed."), code="over")
             return Vote.objects.create(decision=locked, voter=voter, cast_by=person, choice=choice)
     except IntegrityError as exc:
         raise ValidationError(_("This member has already voted."), code="voted") from exc
@@ -1575,9 +1605,12 @@ def approve_minutes(meeting: Meeting, by: Person) -> Meeting:
         raise ValidationError(_("Write the minutes first."), code="empty")
     now = timezone.now()
     with transaction.atomic():
-        meeting.minutes_approved_at = now
-        meeting.minutes_approved_by = by
-        meeting.save(update_fields=["minutes_approved_at", "minutes_approved_by"])
+        claimed = Meeting.objects.filter(pk=meeting.pk, minutes_approved_at__isnull=True).update(
+            minutes_approved_at=now, minutes_approved_by=by
+        )
+        if not claimed:  # approved by a second click a moment ago
+            raise ValidationError(_("The minutes are already approved."), code="approved")
+        meeting.minutes_approved_at, meeting.minutes_approved_by = now, by
         people = _invitees(network)
         if people:
             plan = effective_plan(network)

@@ -1088,7 +1088,7 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
     found = _meeting(request, pk)
-    _allow(Standing.of(request.user).role_in(found.network) is not None)
+    _allow(services.may_rsvp(found, request.user))
     form = RsvpForm(request.POST)
     if not form.is_valid():
         flash.error(request, _("Choose an answer."))

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
@@ -126,13 +127,19 @@ def notices_feed(request: HttpRequest, network_id: int) -> HttpResponse:
     return NetworkNoticesFeed()(request, network_id=network_id)
 
 
-@cache_control(public=True, max_age=CACHE_SECONDS)
 def notices_page(request: HttpRequest, network_id: int) -> HttpResponse:
     network = public_network(network_id)
     language = _language(request)
     notices = [(m, text_in(m, language)) for m in public_notices(network)[:FEED_LENGTH]]
-    return render(
+    response = render(
         request,
         "messaging/public_notices.html",
         {"network": network, "notices": notices, "language": language},
     )
+    # The page carries the reader's own menu and form token when they are logged in: a
+    # shared cache may keep only what everyone sees.
+    if request.user.is_authenticated:
+        patch_cache_control(response, private=True, no_store=True)
+    else:
+        patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+    return response

@@ -49,6 +49,10 @@ REPORTABLE_KINDS = (MessageKind.ALERT, MessageKind.NOTICE, MessageKind.RELAY)
 ACKNOWLEDGE_WORDS = {"ok", "oké", "oke", "okay", "ja", "oui", "yes", "gezien", "vu"}
 
 
+MAX_SCHEDULE_AHEAD = timedelta(days=366)
+MAX_ATTACHMENT = 5_000_000
+
+
 @dataclass
 class Draft:
     """What a sender composed, before any rule was applied."""
@@ -222,6 +226,15 @@ def validate(sender: Person, draft: Draft, preview: Preview) -> None:
             )
     if draft.scheduled_for and draft.scheduled_for <= timezone.now():
         add("scheduled_for", _("That moment has passed. Choose a time in the future."))
+    elif draft.scheduled_for and draft.scheduled_for > timezone.now() + MAX_SCHEDULE_AHEAD:
+        add("scheduled_for", _("A message can be scheduled at most a year ahead."))
+    if draft.attachment is not None and getattr(draft.attachment, "size", 0) > MAX_ATTACHMENT:
+        # It goes by e-mail to every member: a mailbox refuses what is much larger.
+        add(
+            "attachment",
+            _("The attachment is too large: at most %(mb)s MB.")
+            % {"mb": MAX_ATTACHMENT // 1_000_000},
+        )
     police = all(route.sender_role in POLICE_ROLES for route in preview.routes)
     plates_allowed = police and all(route.rule["plates_allowed"] for route in preview.routes)
     if draft.public and (draft.kind != MessageKind.NOTICE or not police):

@@ -79,6 +79,11 @@ class MembershipAdmin(admin.ModelAdmin):
     # emergency handover (governance), never by editing the membership here.
     readonly_fields = ["role", "how_the_role_changes"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a coordinator's membership to another person or BIN would move the role.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "person", "network"] if obj is not None else fields
+
     @admin.display(description=_("How the role changes"))
     def how_the_role_changes(self, obj) -> str:
         return _(
@@ -88,8 +93,7 @@ class MembershipAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change) -> None:
-        """The admin is where a coordinator's role is handed over in an emergency: every
-        role or status it changes goes into the audit log."""
+        """Every status the admin changes goes into the audit log."""
         super().save_model(request, obj, form, change)
         changed = [name for name in ("role", "status") if name in form.changed_data]
         if changed:

@@ -38,7 +38,8 @@ def report_out(report: Report, allowed: reports.ReportAccess, viewer) -> dict:
         "created_at": report.created_at,
         "due_at": report.due_at,
         "description": report.description,
-        "vehicle_plate": report.vehicle_plate,
+        # Plates stay with the police and the reporter, as on the site.
+        "vehicle_plate": report.vehicle_plate if allowed.photos else "",
         "vehicle_make": report.vehicle_make,
         "vehicle_colour": report.vehicle_colour,
         "vehicle_direction": report.vehicle_direction,

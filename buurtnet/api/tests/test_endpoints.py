@@ -403,3 +403,11 @@ def test_a_nul_character_in_a_report_is_refused(api, world):
     response = api.post(world.member, "/reports", report_body(world, description="van\x00"))
     assert response.status_code == 400
     assert not Report.objects.exists()
+
+
+def test_the_coordinator_does_not_see_the_number_plate(api, world):
+    filed = api.post(world.member, "/reports", report_body(world, vehicle_plate="1-ABC-234"))
+    assert filed.status_code == 201, filed.content
+    report_id = filed.json()["id"]
+    assert api.get(world.coordinator, f"/reports/{report_id}").json()["vehicle_plate"] == ""
+    assert api.get(world.officer, f"/reports/{report_id}").json()["vehicle_plate"] == "1-ABC-234"

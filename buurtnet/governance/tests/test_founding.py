@@ -362,3 +362,33 @@ def test_a_dissolved_bin_cannot_come_back(world):
 def test_members_cannot_dissolve_their_bin(world):
     with pytest.raises(PermissionDenied):
         gov.dissolve(world.network, world.coordinator, "We stop.")
+
+
+def test_dissolving_keeps_a_message_meant_for_other_bins_too(world):
+    from buurtnet.messaging import services as messaging
+
+    later = timezone.now() + timedelta(days=1)
+    shared = messaging.submit(
+        world.zone_staff,
+        messaging.Draft(
+            kind="notice",
+            language="nl",
+            texts={"nl": {"title": "Werken", "body": "Omleiding.", "sms_text": ""}},
+            target={"type": "networks", "networks": [world.network.pk, world.other_network.pk]},
+            scheduled_for=later,
+        ),
+    )
+    alone = messaging.submit(
+        world.officer,
+        messaging.Draft(
+            kind="notice",
+            language="nl",
+            texts={"nl": {"title": "Vergadering", "body": "Zaal.", "sms_text": ""}},
+            target={"type": "networks", "networks": [world.network.pk]},
+            scheduled_for=later,
+        ),
+    )
+    gov.dissolve(world.network, world.officer, "Ended.")
+    shared.refresh_from_db()
+    alone.refresh_from_db()
+    assert (shared.status, alone.status) == ("scheduled", "cancelled")

@@ -167,6 +167,7 @@ def test_an_overturned_removal_gives_the_role_back(world, case, chief):
     case.refresh_from_db()
     gov.lodge_appeal(case, world.zone_staff, timezone.localdate() - timedelta(days=1))
     gov.decide_appeal(case, world.zone_staff, "overturned", timezone.localdate())
+    case.refresh_from_db()
     assert role_of(world.coordinator, world.network) == Role.COORDINATOR
     world.network.refresh_from_db()
     assert world.network.status == NetworkStatus.ACTIVE
@@ -178,6 +179,7 @@ def test_an_upheld_removal_closes_the_case(world, case, chief):
     case.refresh_from_db()
     gov.lodge_appeal(case, world.zone_staff, timezone.localdate())
     gov.decide_appeal(case, world.zone_staff, "upheld", timezone.localdate())
+    case.refresh_from_db()
     assert role_of(world.coordinator, world.network) == Role.MEMBER
     assert case.closed_at is not None
 

@@ -455,3 +455,56 @@ def test_a_member_cannot_approve_minutes(world, meeting):
     gov.write_minutes(meeting, world.coordinator, "We met.")
     with pytest.raises(PermissionDenied):
         gov.approve_minutes(meeting, world.member)
+
+
+def test_no_vote_opens_long_after_the_meeting(world, meeting):
+    start(meeting)
+    gov.record_attendance(meeting, world.coordinator, [world.member.pk])
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - timedelta(days=3), ends_at=timezone.now() - timedelta(days=3)
+    )
+    meeting.refresh_from_db()
+    with pytest.raises(ValidationError):
+        gov.open_vote(meeting.decisions.get(), world.coordinator)
+
+
+def test_no_vote_is_cast_once_the_meeting_is_long_over(world, meeting):
+    start(meeting)
+    gov.record_attendance(meeting, world.coordinator, [world.member.pk])
+    decision = meeting.decisions.get()
+    gov.open_vote(decision, world.coordinator)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - timedelta(hours=5), ends_at=timezone.now() - timedelta(hours=3)
+    )
+    decision.refresh_from_db()
+    with pytest.raises(ValidationError):
+        gov.cast_vote(decision, world.member, "yes")
+
+
+def test_the_rules_do_not_change_while_a_vote_is_open(world, meeting):
+    start(meeting)
+    gov.record_attendance(meeting, world.coordinator, [world.member.pk])
+    gov.open_vote(meeting.decisions.get(), world.coordinator)
+    with pytest.raises(ValidationError):
+        gov.save_rules(
+            world.network,
+            world.coordinator,
+            quorum_percent=1,
+            quorum_minimum=1,
+            proxies_allowed=True,
+        )
+
+
+def test_a_second_approval_of_the_minutes_sends_nothing_more(world, meeting, now_sends):
+    start(meeting)
+    gov.write_minutes(meeting, world.coordinator, "We met.")
+    stale = Meeting.objects.get(pk=meeting.pk)
+    now_sends(gov.approve_minutes, meeting, world.coordinator)
+    with pytest.raises(ValidationError):
+        gov.approve_minutes(stale, world.officer)
+    assert (
+        Recipient.objects.filter(message__texts__title__startswith="Minutes")
+        .filter(person=world.member)
+        .count()
+        == 1
+    )

@@ -153,3 +153,10 @@ def test_a_coordinator_is_not_offered_the_public_flag(world, client):
     page = client.get(reverse("messaging:compose"))
     assert page.status_code == 200
     assert b'name="public"' not in page.content
+
+
+def test_the_public_page_is_not_kept_in_shared_caches_for_a_logged_in_reader(world, client):
+    url = reverse("messaging:public_notices", args=[world.network.pk])
+    assert "public" in client.get(url)["Cache-Control"]
+    log_in(client, world.member)
+    assert "private" in client.get(url)["Cache-Control"]
