@@ -4,6 +4,7 @@ from datetime import time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from buurtnet.delivery.models import Delivery
@@ -51,6 +52,20 @@ def test_a_schedule_in_the_past_is_refused_and_nothing_is_stored(world):
         services.submit(world.officer, draft(world.network, scheduled_for=past))
     assert "scheduled_for" in exc.value.message_dict
     assert not Recipient.objects.exists()
+
+
+def test_a_schedule_more_than_a_year_ahead_is_refused(world):
+    far = timezone.now() + timedelta(days=400)
+    with pytest.raises(ValidationError) as exc:
+        services.submit(world.officer, draft(world.network, scheduled_for=far))
+    assert "scheduled_for" in exc.value.message_dict
+
+
+def test_an_attachment_too_large_for_a_mailbox_is_refused(world):
+    big = SimpleUploadedFile("leaflet.pdf", b"%PDF-1.4 " + b"0" * 5_000_001)
+    with pytest.raises(ValidationError) as exc:
+        services.submit(world.officer, draft(world.network, attachment=big))
+    assert "attachment" in exc.value.message_dict
 
 
 def test_a_scheduled_message_goes_out_when_due_and_can_be_cancelled_before(world, now_sends):
