@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "buurtnet.cap",
     "buurtnet.webhooks",
     "buurtnet.api",
+    "buurtnet.surveys",
+    "buurtnet.insights",
     "ninja",
 ]
 

@@ -24,6 +24,8 @@ urlpatterns = [
     path("retention/", include("buurtnet.retention.urls")),
     path("privacy/", include("buurtnet.privacy.urls")),
     path("governance/", include("buurtnet.governance.urls")),
+    path("surveys/", include("buurtnet.surveys.urls")),
+    path("insights/", include("buurtnet.insights.urls")),
     path("cap/", include("buurtnet.cap.urls")),
     path("webhooks/", include("buurtnet.webhooks.urls")),
     path("api/v1/", include("buurtnet.api.urls")),
