@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "insights"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("reports/", include("buurtnet.insights.report_urls")),
+]
