@@ -16,8 +16,10 @@ Mapping tables: docs/cap.md.
 import functools
 import logging
 import math
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -41,6 +43,7 @@ from buurtnet.networks.models import Network, PoliceZone
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
 from buurtnet.plans.models import MessageKind
+from buurtnet.webhooks import addresses
 
 from .models import CapFeed, CapImport, CapSettings, ImportOrigin, ImportOutcome
 
@@ -56,6 +59,9 @@ MAX_DOCUMENT_BYTES = 1_000_000
 MAX_LINKED_DOCUMENTS = 50
 FETCH_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_CIRCLE_KM = 1000.0
+# No CAP alert Buurtnet would act on was sent before this, or more than a day ahead.
+EARLIEST_SENT = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)
 TITLE_LENGTH = 150  # MessageText.title
 
 # What each kind of Buurtnet message says in CAP terms (see docs/cap.md for the reasoning).
@@ -380,9 +386,30 @@ def _text(element: etree._Element, name: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
+def _moment(text: str, name: str) -> datetime:
+    """A CAP date-time the schema accepted (it allows 24:00:00 and years 1 to 9999) as an
+    aware datetime between 2000 and tomorrow; ValidationError (code bad_time) otherwise."""
+    refused = ValidationError(
+        _("The <%(name)s> time “%(value)s” is not a moment between 1 January 2000 and tomorrow.")
+        % {"name": name, "value": text[:40]},
+        code="bad_time",
+    )
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            raise refused
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise refused from exc
+    if not EARLIEST_SENT <= moment <= timezone.now() + FUTURE_SLACK:
+        raise refused
+    return moment
+
+
 def parse(data: bytes) -> CapAlert:
     """Read and validate a CAP 1.2 document. Raises ValidationError whose code says what is
-    wrong: not_xml, schema (the schema's own message), not_polygon, not_circle, no_area."""
+    wrong: not_xml, schema (the schema's own message), bad_time, not_polygon, not_circle,
+    no_area."""
     root = _parse_xml(data)
     validator = schema()
     if not validator.validate(root):
@@ -401,7 +428,7 @@ def parse(data: bytes) -> CapAlert:
     alert = CapAlert(
         identifier=_text(root, "identifier"),
         sender=_text(root, "sender"),
-        sent=datetime.fromisoformat(_text(root, "sent")),
+        sent=_moment(_text(root, "sent"), "sent"),
         status=_text(root, "status"),
         msg_type=_text(root, "msgType"),
         references=references,
@@ -476,10 +503,10 @@ def _main_language(texts: dict, networks: list[Network]) -> str:
     return next(iter(texts))
 
 
-def _submit(
-    zone: PoliceZone, by: Person, kind: str, texts: dict, networks: list[Network], exercise: bool
-) -> Message:
-    draft = messaging.Draft(
+def _draft(
+    zone: PoliceZone, kind: str, texts: dict, networks: list[Network], exercise: bool
+) -> messaging.Draft:
+    return messaging.Draft(
         kind=kind,
         texts=texts,
         target={"type": TargetKind.NETWORKS, "networks": [n.pk for n in networks]},
@@ -487,16 +514,36 @@ def _submit(
         zone_id=zone.pk,
         is_exercise=exercise,
     )
+
+
+def _plan_refused(exc: PermissionDenied) -> ValidationError:
+    return ValidationError(
+        _(
+            "The communication plans of the BINs in the alert's area do not let zone "
+            "staff send this kind of message."
+        ),
+        code="plan",
+    )
+
+
+def _submit(
+    zone: PoliceZone, by: Person, kind: str, texts: dict, networks: list[Network], exercise: bool
+) -> Message:
+    draft = _draft(zone, kind, texts, networks, exercise)
     try:
         return messaging.submit(by, draft, hold_for_officer=not zone_settings(zone).send_at_once)
     except PermissionDenied as exc:
-        raise ValidationError(
-            _(
-                "The communication plans of the BINs in the alert's area do not let zone "
-                "staff send this kind of message."
-            ),
-            code="plan",
-        ) from exc
+        raise _plan_refused(exc) from exc
+
+
+def _check(zone: PoliceZone, by: Person, draft: messaging.Draft) -> None:
+    """The checks `messaging.submit` makes (plans, content), for a text that replaces the
+    wording of a message already stored."""
+    try:
+        _zone, preview = messaging.prepare(by, draft)
+    except PermissionDenied as exc:
+        raise _plan_refused(exc) from exc
+    messaging.validate(by, draft, preview)
 
 
 def _outcome_of(message: Message) -> str:
@@ -511,6 +558,16 @@ def _chain(zone: PoliceZone, alert: CapAlert) -> list[CapImport]:
         for sender, identifier in alert.references
         for found in CapImport.objects.filter(zone=zone, sender=sender, identifier=identifier)
     ]
+    if any(found.sender != alert.sender for found in referred):
+        # Only the sender of an alert may change or withdraw it.
+        raise ValidationError(
+            _(
+                "This %(type)s comes from %(sender)s, but the alert it refers to came from "
+                "another sender. Only the original sender can update or cancel it."
+            )
+            % {"type": alert.msg_type, "sender": alert.sender},
+            code="wrong_sender",
+        )
     roots = {(r.original_id or r.pk) for r in referred}
     return list(
         CapImport.objects.filter(Q(pk__in=roots) | Q(original_id__in=roots), zone=zone)
@@ -619,7 +676,9 @@ def _update(
     record.networks = len(networks)
     if current.status in UNSENT:
         if {n.pk for n in networks} == _network_ids(current):
-            # Same BINs: the officer approves the new wording of the same message.
+            # Same BINs: the officer approves the new wording of the same message, which
+            # must pass the checks any new message passes.
+            _check(zone, by, _draft(zone, current.kind, texts, networks, current.is_exercise))
             current.texts.all().delete()
             MessageText.objects.bulk_create(
                 MessageText(message=current, language=lang, **text) for lang, text in texts.items()
@@ -704,11 +763,48 @@ class FeedError(Exception):
     """The feed could not be read; the message says why (stored on the feed)."""
 
 
-def _fetch(client: httpx.Client, url: str) -> bytes:
+def loopback_allowed() -> bool:
+    """Feeds on the local machine (the tests' local server); never in production."""
+    return bool(getattr(settings, "CAP_ALLOW_LOOPBACK", settings.DEBUG))
+
+
+def feed_seconds() -> float:
+    """How long reading one feed (its linked documents included) may take in all."""
+    return float(getattr(settings, "CAP_FEED_SECONDS", 20))
+
+
+def tick_seconds() -> float:
+    """How long one `tick` may spend reading feeds; the rest wait for the next tick."""
+    return float(getattr(settings, "CAP_POLL_SECONDS_PER_TICK", 60))
+
+
+def feed_client() -> httpx.Client:
+    """A client that checks every address it is sent to (each redirect, each linked
+    document) and connects to the address it checked; no proxy from the environment."""
+    return httpx.Client(
+        transport=addresses.PinnedTransport(allow_http=True, allow_loopback=loopback_allowed()),
+        timeout=FETCH_TIMEOUT,
+        follow_redirects=True,
+        max_redirects=3,
+        trust_env=False,
+    )
+
+
+def _stopped() -> FeedError:
+    return FeedError(
+        _("Reading the feed took too long and was stopped; the rest is read next time.")
+    )
+
+
+def _fetch(client: httpx.Client, url: str, deadline: float) -> bytes:
     if urlsplit(url).scheme not in ("http", "https"):
         raise FeedError(_("Only http and https addresses can be read."))
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _stopped()
+    limit = httpx.Timeout(min(FETCH_TIMEOUT.read, left), connect=min(FETCH_TIMEOUT.connect, left))
     try:
-        with client.stream("GET", url) as response:
+        with client.stream("GET", url, timeout=limit) as response:
             if response.status_code != 200:
                 raise FeedError(
                     _("%(url)s answered HTTP %(status)s.")
@@ -722,7 +818,19 @@ def _fetch(client: httpx.Client, url: str) -> bytes:
                 body += chunk
                 if len(body) > MAX_DOCUMENT_BYTES:
                     raise FeedError(_("%(url)s is too large.") % {"url": url})
+                if time.monotonic() > deadline:
+                    raise _stopped()
             return bytes(body)
+    except ValidationError as exc:  # the address (or one it redirected to) was refused
+        raise FeedError(
+            _("%(url)s was not read: %(error)s") % {"url": url, "error": " ".join(exc.messages)}
+        ) from exc
+    except httpx.TimeoutException as exc:
+        if left < FETCH_TIMEOUT.read:  # it ran into the poll's deadline, not its own
+            raise _stopped() from exc
+        raise FeedError(
+            _("%(url)s could not be read: %(error)s") % {"url": url, "error": exc}
+        ) from exc
     except httpx.HTTPError as exc:
         raise FeedError(
             _("%(url)s could not be read: %(error)s") % {"url": url, "error": exc}
@@ -732,34 +840,36 @@ def _fetch(client: httpx.Client, url: str) -> bytes:
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-def documents_in(client: httpx.Client, url: str) -> list[bytes]:
-    """The CAP documents a feed URL gives: itself, or those an Atom or RSS feed's entries
-    hold or link to (at most MAX_LINKED_DOCUMENTS)."""
-    data = _fetch(client, url)
+def documents_in(client: httpx.Client, url: str, deadline: float | None = None) -> Iterator[bytes]:
+    """The CAP documents a feed URL gives, one at a time: itself, or those an Atom or RSS
+    feed's entries hold or link to (at most MAX_LINKED_DOCUMENTS). Raises FeedError when
+    something cannot be read, or when the deadline (time.monotonic()) has passed."""
+    if deadline is None:
+        deadline = time.monotonic() + feed_seconds()
+    data = _fetch(client, url, deadline)
     try:
         root = _parse_xml(data)
     except ValidationError as exc:
         raise FeedError(" ".join(exc.messages)) from exc
     if root.tag == _q("alert"):
-        return [data]
+        yield data
+        return
     if root.tag == f"{ATOM}feed":
         entries = root.iter(f"{ATOM}entry")
     elif root.tag == "rss":
         entries = root.iter("item")
     else:
         raise FeedError(_("The address gives neither a CAP alert nor an Atom or RSS feed."))
-    documents: list[bytes] = []
-    for entry in entries:
-        if len(documents) >= MAX_LINKED_DOCUMENTS:
+    for count, entry in enumerate(entries):
+        if count >= MAX_LINKED_DOCUMENTS:
             break
         embedded = entry.find(f".//{_q('alert')}")
         if embedded is not None:
-            documents.append(etree.tostring(embedded))
+            yield etree.tostring(embedded)
             continue
         link = _cap_link(entry)
         if link:
-            documents.append(_fetch(client, urljoin(url, link)))
-    return documents
+            yield _fetch(client, urljoin(url, link), deadline)
 
 
 def _cap_link(entry: etree._Element) -> str:
@@ -770,45 +880,56 @@ def _cap_link(entry: etree._Element) -> str:
     return (rss_link.text or "").strip() if rss_link is not None else ""
 
 
-def poll_feed(feed: CapFeed, client: httpx.Client | None = None) -> int:
-    """Read one feed; import what is new. Returns the number of documents imported."""
+def poll_feed(
+    feed: CapFeed, client: httpx.Client | None = None, deadline: float | None = None
+) -> int:
+    """Read one feed; import what is new, until the feed's deadline (CAP_FEED_SECONDS, or
+    the earlier `deadline`, a time.monotonic()). Returns the number of documents imported."""
     errors: list[str] = []
     imported = 0
+    own_deadline = time.monotonic() + feed_seconds()
+    deadline = own_deadline if deadline is None else min(deadline, own_deadline)
     own_client = client is None
-    client = client or httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True, max_redirects=3)
+    client = client or feed_client()
     try:
-        documents = documents_in(client, feed.url)
+        for document in documents_in(client, feed.url, deadline):
+            try:
+                import_alert(
+                    feed.zone, document, by=feed.owner, origin=ImportOrigin.FEED, feed=feed
+                )
+                imported += 1
+            except ValidationError as exc:
+                if exc.code != "duplicate":  # feeds repeat what they already gave
+                    errors.append(" ".join(exc.messages))
+            except PermissionDenied:
+                errors.append(
+                    _("The person this feed drafts alerts for is no longer staff of the zone.")
+                )
+                break
     except FeedError as exc:
-        documents, errors = [], [str(exc)]
+        errors.append(str(exc))
     finally:
         if own_client:
             client.close()
-    for document in documents:
-        try:
-            import_alert(feed.zone, document, by=feed.owner, origin=ImportOrigin.FEED, feed=feed)
-            imported += 1
-        except ValidationError as exc:
-            if exc.code != "duplicate":  # feeds repeat what they already gave
-                errors.append(" ".join(exc.messages))
-        except PermissionDenied:
-            errors.append(
-                _("The person this feed drafts alerts for is no longer staff of the zone.")
-            )
-            break
     feed.last_error = "; ".join(errors)[:500]
     feed.save(update_fields=["last_error"])
     return imported
 
 
 def poll_sources(now: datetime | None = None) -> int:
-    """Read every active feed whose interval has passed (a `tick` step). Each feed is
+    """Read every active feed whose interval has passed (a `tick` step), for at most
+    CAP_POLL_SECONDS_PER_TICK in all: feeds not reached wait for the next tick. Each feed is
     claimed by moving its last_polled_at first, so two machines never read it twice."""
     now = now or timezone.now()
+    deadline = time.monotonic() + tick_seconds()
     imported = 0
     for feed in CapFeed.objects.filter(is_active=True).select_related("zone", "owner"):
         previous = feed.last_polled_at
         if previous and (now - previous).total_seconds() < feed.poll_every_minutes * 60:
             continue
+        if time.monotonic() >= deadline:
+            logger.warning("CAP feeds: the tick's time is up; the other feeds wait.")
+            break
         claimed = CapFeed.objects.filter(pk=feed.pk, last_polled_at=previous).update(
             last_polled_at=now
         )
@@ -816,7 +937,7 @@ def poll_sources(now: datetime | None = None) -> int:
             continue
         feed.last_polled_at = now
         try:
-            imported += poll_feed(feed)
+            imported += poll_feed(feed, deadline=deadline)
         except Exception:  # one broken feed never keeps the others from being read
             logger.exception("CAP feed %s failed", feed.pk)
     return imported
@@ -846,6 +967,11 @@ def add_feed(zone: PoliceZone, by: Person, name: str, url: str, every: int) -> C
         )
     if urlsplit(url).scheme not in ("http", "https"):
         raise ValidationError({"url": _("Give an http or https address.")})
+    try:
+        # The platform's servers will fetch this address: never a private or local one.
+        addresses.check_url(url, allow_http=True, allow_loopback=loopback_allowed())
+    except ValidationError as exc:
+        raise ValidationError({"url": exc.messages}) from exc
     if CapFeed.objects.filter(zone=zone, url=url).exists():
         raise ValidationError({"url": _("The zone already reads this feed.")})
     return CapFeed.objects.create(

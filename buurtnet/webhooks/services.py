@@ -48,6 +48,8 @@ ROTATION_OVERLAP = timedelta(hours=24)
 # A queued delivery nobody sent this long after it was written was lost with its task.
 LOST_AFTER = timedelta(minutes=2)
 RETRY_BATCH = 1000
+# How much of a receiver's refusal is kept for the log (its first bytes).
+ANSWER_BYTES = 2048
 
 
 def max_attempts() -> int:
@@ -365,10 +367,6 @@ def deliver(delivery_id: int, attempt: int) -> str:
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str, bool]:
     """Post once: (response code, error, whether retrying is pointless)."""
     endpoint, event = delivery.endpoint, delivery.event
-    try:
-        addresses.check_resolved(endpoint.url)
-    except ValidationError as exc:
-        return None, " ".join(exc.messages), True
     body = body_of(event)
     timestamp = int(time.time())
     headers = {
@@ -379,16 +377,43 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, bool]:
         EVENT_TYPE_HEADER: event.event_type,
         DELIVERY_HEADER: str(delivery.pk),
     }
+    limit = timeout()
+    deadline = time.monotonic() + limit.read
+    # The transport checks the addresses the name resolves to and connects to the one it
+    # checked (no second lookup). No redirects: a redirect is not a delivery.
+    client = httpx.Client(
+        transport=addresses.PinnedTransport(),
+        timeout=limit,
+        follow_redirects=False,
+        trust_env=False,
+    )
     try:
-        # No redirects: a redirect could lead to an address check_resolved refused.
-        with httpx.Client(timeout=timeout(), follow_redirects=False, trust_env=False) as client:
-            response = client.post(endpoint.url, content=body, headers=headers)
+        with client, client.stream("POST", endpoint.url, content=body, headers=headers) as answer:
+            status_code = answer.status_code
+            start = b"" if 200 <= status_code < 300 else _some_of(answer, deadline)
+    except ValidationError as exc:  # the address was refused: nothing was sent
+        return None, " ".join(exc.messages), True
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}", False
-    if 200 <= response.status_code < 300:
-        return response.status_code, "", False
-    error = _("The receiver answered HTTP %(code)d.") % {"code": response.status_code}
-    return response.status_code, error, False
+    if 200 <= status_code < 300:
+        return status_code, "", False
+    error = _("The receiver answered HTTP %(code)d.") % {"code": status_code}
+    snippet = start.decode("utf-8", "replace").strip()
+    return status_code, f"{error} {snippet}".strip(), False
+
+
+def _some_of(response: httpx.Response, deadline: float) -> bytes:
+    """The start of a refusal's body, for the log: at most ANSWER_BYTES, and no longer
+    than the timeout. A receiver that keeps sending must not hold the worker."""
+    answer = b""
+    try:
+        for chunk in response.iter_raw(1024):
+            answer += chunk
+            if len(answer) >= ANSWER_BYTES or time.monotonic() > deadline:
+                break
+    except httpx.HTTPError:
+        pass  # the code is what matters; the body was only for the log
+    return answer[:ANSWER_BYTES]
 
 
 def retry_due(now: datetime | None = None) -> int:

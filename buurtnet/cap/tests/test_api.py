@@ -1,9 +1,10 @@
+import pytest
 from lxml import etree
 
 from buurtnet.cap import services
 from buurtnet.cap.models import CapImport
 from buurtnet.messaging import services as messaging
-from buurtnet.messaging.models import Message
+from buurtnet.messaging.models import Message, MessageStatus
 from buurtnet.messaging.services import Draft
 from buurtnet.networks.tests.factories import ZoneStaffFactory
 
@@ -154,3 +155,60 @@ def test_import_log_shows_the_zones_imports_to_its_staff_only(client, world, pla
 
     assert [r["identifier"] for r in ours.json()] == ["BE-CRISIS-2026-0001"]
     assert theirs.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "2026-01-01T24:00:00+01:00",  # the schema's end-of-day, which Python does not read
+        "0001-01-01T00:00:00+14:00",  # before year 1 in UTC
+        "9999-12-31T23:59:59-14:00",  # after year 9999 in UTC
+        "1999-12-31T23:59:59+00:00",
+        "2099-01-01T00:00:00+01:00",
+    ],
+)
+def test_sent_time_that_is_no_plausible_moment_gets_422(client, world, places, sent):
+    document = cap_alert(sent=sent)
+
+    response = post_alert(client, token_for(world.zone_staff, "cap:write"), document)
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"].endswith("cap-refused")
+    assert "<sent>" in response.json()["detail"]
+    assert not CapImport.objects.exists()
+
+
+def test_update_from_another_sender_is_refused_and_changes_nothing(client, world, places):
+    secret = token_for(world.zone_staff, "cap:write")
+    first = post_alert(client, secret, cap_alert()).json()
+    references = "alerts@crisis.example.be,BE-CRISIS-2026-0001,2026-11-29T10:00:00+01:00"
+    forged = cap_alert(
+        "U1",
+        msg_type="Update",
+        references=references,
+        sender="someone@else.example",
+        infos=(("nl-BE", "Alles veilig", "Niets aan de hand.", ""),),
+    )
+
+    response = post_alert(client, secret, forged)
+
+    assert response.status_code == 422
+    assert "original sender" in response.json()["detail"]
+    assert CapImport.objects.count() == 1
+    message = Message.objects.get(pk=first["message"])
+    assert message.texts.get(language="nl").title == "Inbraakgolf in de wijk"
+
+
+def test_cancel_from_another_sender_is_refused_and_cancels_nothing(client, world, places):
+    secret = token_for(world.zone_staff, "cap:write")
+    first = post_alert(client, secret, cap_alert()).json()
+    references = "alerts@crisis.example.be,BE-CRISIS-2026-0001,2026-11-29T10:00:00+01:00"
+    forged = cap_alert(
+        "C1", msg_type="Cancel", references=references, sender="someone@else.example"
+    )
+
+    response = post_alert(client, secret, forged)
+
+    assert response.status_code == 422
+    assert Message.objects.get(pk=first["message"]).status == MessageStatus.AWAITING_APPROVAL

@@ -1,5 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
+from django.utils.translation import gettext
 
 from buurtnet.cap import services
 from buurtnet.cap.models import CapImport, CapSettings, ImportOutcome
@@ -15,6 +17,12 @@ def import_(world, document: bytes, by=None):
 
 def bins(message: Message) -> set[str]:
     return set(message.networks.values_list("network__name", flat=True))
+
+
+def in_dutch(prefix: str) -> str:
+    """A title prefix as the Dutch members read it (translated, or not yet)."""
+    with translation.override("nl"):
+        return gettext(prefix) % {"title": ""}
 
 
 def send_at_once(world) -> None:
@@ -116,6 +124,32 @@ def test_update_of_a_waiting_alert_replaces_its_texts(world, places):
     assert Message.objects.filter(status=MessageStatus.AWAITING_APPROVAL).count() == 1
 
 
+def test_update_of_a_waiting_notice_is_refused_when_its_text_fails_the_content_checks(
+    world, places
+):
+    first = import_(world, cap_alert(urgency="Future", severity="Minor"))
+    infos = (("nl-BE", "Inbraken: wagen 1-ABC-123 gezien", "Zie boven.", ""),)
+
+    with pytest.raises(ValidationError):
+        import_(
+            world,
+            cap_alert(
+                "U1",
+                msg_type="Update",
+                references=refers_to(),
+                urgency="Future",
+                severity="Minor",
+                infos=infos,
+            ),
+        )
+
+    assert [t.title for t in first.message.texts.order_by("language")] == [
+        "Vague de cambriolages",
+        "Inbraakgolf in de wijk",
+    ]
+    assert CapImport.objects.count() == 1
+
+
 def test_update_of_a_sent_alert_sends_a_follow_up_to_the_same_bins(world, places):
     send_at_once(world)
     first = import_(world, cap_alert())
@@ -126,7 +160,7 @@ def test_update_of_a_sent_alert_sends_a_follow_up_to_the_same_bins(world, places
     assert record.message != first.message
     assert record.message.status == MessageStatus.SENT
     assert bins(record.message) == {"BIN Inside", "BIN Partly"}
-    assert record.message.texts.get(language="nl").title.startswith("Update: ")
+    assert record.message.texts.get(language="nl").title.startswith(in_dutch("Update: %(title)s"))
 
 
 def test_cancel_of_a_waiting_alert_cancels_it(world, places):
@@ -148,7 +182,9 @@ def test_cancel_of_a_sent_alert_sends_a_withdrawal_to_the_same_bins(world, place
     assert record.outcome == ImportOutcome.WITHDRAWN
     assert record.message.status == MessageStatus.SENT
     assert bins(record.message) == bins(first.message)
-    assert record.message.texts.get(language="nl").title.startswith("Withdrawn: ")
+    assert record.message.texts.get(language="nl").title.startswith(
+        in_dutch("Withdrawn: %(title)s")
+    )
 
 
 def test_cancel_after_an_update_withdraws_the_whole_chain(world, places):

@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 from buurtnet.cap.models import CapFeed, CapSettings
@@ -45,6 +46,42 @@ def test_feed_that_is_not_http_is_refused(client, world):
 
     assert response.status_code == 400
     assert not CapFeed.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.0.0.1/cap.atom",
+        "https://169.254.169.254/latest/meta-data",
+        "http://127.0.0.1:8000/cap.atom",
+        "http://localhost/cap.atom",
+        "https://[2002:a00:1::1]/cap.atom",
+        "http://printer.local/cap.atom",
+    ],
+)
+def test_feed_on_a_private_or_local_address_is_refused(client, world, settings, url):
+    settings.CAP_ALLOW_LOOPBACK = False
+    log_in(client, world.zone_staff)
+
+    response = client.post(
+        page(world), {"form": "feed", "name": "x", "url": url, "poll_every_minutes": "5"}
+    )
+
+    assert response.status_code == 400
+    assert response.context["feed_form"].errors["url"]
+    assert not CapFeed.objects.exists()
+
+
+def test_feed_over_plain_http_on_a_public_address_is_accepted(client, world):
+    log_in(client, world.zone_staff)
+
+    response = client.post(
+        page(world),
+        {"form": "feed", "name": "x", "url": "http://8.8.8.8/cap.atom", "poll_every_minutes": "5"},
+    )
+
+    assert response.status_code == 302
+    assert CapFeed.objects.exists()
 
 
 def test_zone_staff_removes_a_feed(client, world):

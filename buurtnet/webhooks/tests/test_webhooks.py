@@ -3,7 +3,9 @@
 import hashlib
 import hmac
 import json
+import socket
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -364,6 +366,10 @@ def test_a_message_event_carries_no_text_and_no_sender(world, receiver, now_send
         "https://[::1]/in",
         "https://[fd00::1]/in",
         "https://[::ffff:10.0.0.1]/in",
+        "https://[2002:7f00:1::1]/in",  # 6to4 wrapping 127.0.0.1
+        "https://[2002:a9fe:a9fe::1]/in",  # 6to4 wrapping 169.254.169.254
+        "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/in",  # Teredo
+        "https://[64:ff9b::a00:1]/in",  # NAT64 wrapping 10.0.0.1
         "https://localhost/in",
         "https://printer.local/in",
         "https://0.0.0.0/in",
@@ -408,6 +414,92 @@ def test_a_name_that_resolves_inside_is_refused_when_sending(
     delivery = WebhookDelivery.objects.get(endpoint=endpoint)
     assert (delivery.state, delivery.attempts) == ("failed", 1)
     assert "private or local address" in delivery.last_error
+
+
+def test_the_address_that_was_checked_is_the_one_connected_to(
+    world, receiver, now_sends, monkeypatch
+):
+    """DNS rebinding: the name resolves to an allowed address for the check and elsewhere
+    right after. The request goes to the checked address, with the name as Host."""
+    server = receiver()
+    port = server.server_address[1]
+    endpoint = endpoint_for(world, f"http://localhost:{port}/hook")
+    real, answers = socket.getaddrinfo, iter(["127.0.0.1"])
+
+    def rebinding(host, p, *args, **kw):
+        if host != "localhost":
+            return real(host, p, *args, **kw)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers, "10.0.0.5"), p))]
+
+    monkeypatch.setattr("socket.getaddrinfo", rebinding)
+    now_sends(services.send_test, endpoint, world.zone_staff)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert (delivery.state, delivery.last_error) == (WebhookState.DELIVERED, "")
+    (request,) = server.received
+    assert request["headers"]["host"] == f"localhost:{port}"
+
+
+class SlowHandler(BaseHTTPRequestHandler):
+    """Answers at once, then sends its body a few bytes at a time for a long while."""
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(self.server.status)
+        self.send_header("Content-Length", str(10_000_000))
+        self.end_headers()
+        try:
+            for _ in range(100):
+                self.wfile.write(b"busy " * 20)
+                self.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
+            pass  # the platform hung up, as it should
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def slow_receiver(settings):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    servers = []
+
+    def make(status: int) -> ThreadingHTTPServer:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
+        server.daemon_threads = True
+        server.status = status
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_slow_body_after_a_success_does_not_hold_the_worker(world, slow_receiver, now_sends):
+    server = slow_receiver(200)
+    endpoint = endpoint_for(world, f"http://127.0.0.1:{server.server_address[1]}/hook")
+    started = time.monotonic()
+    now_sends(services.send_test, endpoint, world.zone_staff)
+    assert time.monotonic() - started < 3
+    assert WebhookDelivery.objects.get(endpoint=endpoint).state == WebhookState.DELIVERED
+
+
+def test_a_refusal_is_logged_with_the_start_of_its_body_within_the_timeout(
+    world, slow_receiver, now_sends, settings
+):
+    settings.WEBHOOKS_TIMEOUT_SECONDS = 1
+    server = slow_receiver(500)
+    endpoint = endpoint_for(world, f"http://127.0.0.1:{server.server_address[1]}/hook")
+    started = time.monotonic()
+    now_sends(services.send_test, endpoint, world.zone_staff)
+    assert time.monotonic() - started < 4
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert (delivery.state, delivery.last_status_code) == (WebhookState.AWAITING_RETRY, 500)
+    assert "HTTP 500" in delivery.last_error
+    assert "busy" in delivery.last_error
 
 
 def test_loopback_over_http_is_allowed_only_when_the_setting_says_so(world, settings):
