@@ -5,6 +5,8 @@
 Runs on a fresh SQLite file in a temporary directory; when BENCH_DATABASE_URL is set
 (e.g. postgres://postgres@127.0.0.1:5432/postgres) it runs again on a temporary
 PostgreSQL database created on that server and dropped afterwards. Then it runs the
+dashboard benchmark (bench/dashboard.py: the zone's communication-quality dashboard with a
+year of messages, on SQLite and on PostgreSQL when BENCH_DATABASE_URL is set) and the
 delivery benchmark (bench/delivery.py: an alert to 10,000 and 100,000 members through the
 outbox and real local sinks, on PostgreSQL; skipped when no server is reachable). It prints
 figures; it is not a test and fails only when something breaks.
@@ -34,8 +36,21 @@ def main() -> int:
     if args.backend:
         return run_backend(args)
     status = run_pages(args)
+    status |= run_dashboard(args)
     status |= run_delivery()
     return status
+
+
+def run_dashboard(args) -> int:
+    """The dashboard benchmark (bench/dashboard.py: a year of messages on top of the demo
+    zone, then the zone dashboard timed) in its own process, on its own databases."""
+    command = [
+        sys.executable,
+        str(Path(__file__).with_name("dashboard.py")),
+        "--members",
+        str(args.members),
+    ]
+    return subprocess.run(command, cwd=ROOT, check=False).returncode  # noqa: S603
 
 
 def run_delivery() -> int:

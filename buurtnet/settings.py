@@ -312,6 +312,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 REPORT_MAX_DISTANCE_METRES = int(os.environ.get("REPORT_MAX_DISTANCE_METRES", "1000"))
 
 # --- Audit log ---------------------------------------------------------------------------
+# Survey results are shown only for groups of at least this many respondents.
+SURVEY_MIN_GROUP = 5
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "730"))
 # Reverse proxies in front of Django; 0 means X-Forwarded-For is never believed.
 AUDIT_PROXY_COUNT = int(os.environ.get("AUDIT_PROXY_COUNT", "0"))

@@ -15,6 +15,7 @@ from buurtnet.networks.models import (
 )
 from buurtnet.networks.permissions import Standing
 from buurtnet.networks.services import with_member_counts
+from buurtnet.surveys.services import rounds_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -60,6 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "supervised": [n for n in led_networks if standing.network_roles[n.pk] == Role.OFFICER],
         "zones": zones,
         "municipalities": municipalities,
+        "surveys": list(rounds_for(request.user).select_related("survey")[:5]),
     }
     return render(request, "home.html", context)
 

@@ -182,6 +182,13 @@ def _render(story: list, title: str, footer: str) -> bytes:
     return buffer.getvalue()
 
 
+# The building blocks other documents reuse (the insights app's yearly report).
+paragraph = _para
+facts_table = _facts
+local_date = _date
+render_story = _render
+
+
 def _label(choices, value) -> str:
     """The translated label of a choice; an unknown value is shown as it is."""
     try:

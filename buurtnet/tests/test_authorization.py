@@ -48,6 +48,7 @@ from buurtnet.delivery.models import PushSubscription
 from buurtnet.delivery.unsubscribe import make_token
 from buurtnet.governance.calendar import calendar_key
 from buurtnet.governance.tests.sites import governance_objects
+from buurtnet.insights.tests.report_sites import yearly_report_objects
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging.models import ForwardStage, MessageNetwork, Recipient
 from buurtnet.messaging.rendering import seen_token
@@ -60,6 +61,7 @@ from buurtnet.plans import services as plans
 from buurtnet.prevention import services as prevention
 from buurtnet.prevention.models import TipStatus
 from buurtnet.reports import services as reports
+from buurtnet.surveys.tests.sites import survey_objects
 from buurtnet.tests import url_walk
 from buurtnet.tests.url_walk import ALLOW, DENY, ERROR, LOGIN, NOT_APPLICABLE, SECOND_FACTOR
 from buurtnet.webhooks import services as webhooks
@@ -184,6 +186,14 @@ PAGE_RULES: dict[str, frozenset[str]] = {
     "governance:index": LOGGED_IN,
     "governance:calendar_link": LOGGED_IN,
     "governance:request": LOGGED_IN,
+    # surveys (docs/surveys.md): those who build them (zone staff, municipal partners);
+    # the thank-you page says nothing about anyone
+    "surveys:list": frozenset({"zone_staff", "municipal", "admin"}),
+    "surveys:thanks": LOGGED_IN,
+    # The communication-quality dashboard of the BINs one oversees (issue 7): officers and
+    # zone staff; a paused officer oversees nothing. Its figures are aggregates per BIN.
+    "insights:dashboard": OFFICERS | {"zone_staff", "admin"},
+    "insights:csv": OFFICERS | {"zone_staff", "admin"},
 }
 
 NETWORK_VIEWERS = {"member", "steering", "coordinator", "officer", "zone", "municipal", "admin"}
@@ -364,6 +374,32 @@ OBJECT_RULES: dict[str, ObjectRule] = {
     "privacy:give": rule("logged_in"),
     # governance (docs/governance.md): services.can_* decide; see governance/views.py
     **GOVERNANCE_RULES,
+    # surveys: built and read by the zone's staff, and by a municipality's prevention
+    # service for surveys to its own BINs only; answered by the citizens of the BIN (not its
+    # officer; a paused officer counts as a member)
+    "surveys:new": rule("zone", "municipal", "admin"),
+    "surveys:survey": rule("zone", "municipal", "admin"),
+    "surveys:add_question": rule("zone", "municipal", "admin"),
+    "surveys:question": rule("zone", "municipal", "admin"),
+    "surveys:send": rule("zone", "municipal", "admin"),
+    "surveys:close": rule("zone", "municipal", "admin"),
+    "surveys:results": rule("zone", "municipal", "admin"),
+    "surveys:answer": rule("member", "steering", "coordinator"),
+    # yearly reports (insights/report_services.py): a BIN's for its officer and the zone's
+    # staff, its coordinator reads finished ones; a municipality's for the zone's staff and
+    # its partners. The walk's report objects are finished BIN reports.
+    "insights:network_reports": rule("officer", "zone", "admin", "coordinator"),
+    "insights:request_network_report": rule("officer", "zone", "admin"),
+    "insights:municipality_reports": rule("zone", "municipal", "admin"),
+    "insights:request_municipality_report": rule("zone", "municipal", "admin"),
+    "insights:report": rule("officer", "zone", "admin", "coordinator"),
+    "insights:report_progress": rule("officer", "zone", "admin", "coordinator"),
+    "insights:report_download": rule("officer", "zone", "admin", "coordinator"),
+    # the dashboard of one BIN (governance.services.can_oversee) or of a zone (can_view_zone)
+    "insights:network": rule(*POLICE),
+    "insights:network_csv": rule(*POLICE),
+    "insights:zone": rule(*ZONE_STAFF),
+    "insights:zone_csv": rule(*ZONE_STAFF),
 }
 
 
@@ -428,6 +464,17 @@ FILLERS: dict[tuple[str | None, str], Filler] = {
     **{(name, "pk"): Filler(kind) for name, kind in GOVERNANCE_FILLERS.items()},
     ("governance:calendar_feed", "secret"): Filler("calendar_secret", None),
     ("api_tokens:revoke", "token_id"): Filler("api_token"),
+    **{
+        (f"surveys:{name}", "pk"): Filler("survey")
+        for name in ("survey", "add_question", "send", "close")
+    },
+    ("surveys:question", "pk"): Filler("survey_question"),
+    ("surveys:results", "pk"): Filler("survey_round"),
+    ("surveys:answer", "pk"): Filler("survey_round"),
+    (None, "municipality_id"): Filler("network", "municipality_id"),  # each BIN's municipality
+    ("insights:report", "pk"): Filler("yearly_report"),
+    ("insights:report_progress", "pk"): Filler("yearly_report"),
+    ("insights:report_download", "pk"): Filler("yearly_report"),
 }
 
 
@@ -706,6 +753,14 @@ def sites(world, settings):
             candidate=candidate[s],
             marker=CANARY[s],
         )
+        for kind, obj in found.items():
+            objects.setdefault(kind, {})[s] = obj
+    objects.update(yearly_report_objects(network))
+    # A's survey is the municipality's prevention service's, B's the zone staff's.
+    survey_author = {"A": w.municipal, "B": w.zone_staff, "F": far_staff}
+    for s, n in network.items():
+        zone_of = w.other_zone if s == "F" else w.zone
+        found = survey_objects(zone_of, n, author=survey_author[s], marker=CANARY[s])
         for kind, obj in found.items():
             objects.setdefault(kind, {})[s] = obj
     return SimpleNamespace(

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from buurtnet.governance.tests.sites import minutes_url as governance_minutes_url
 from buurtnet.networks.tests.test_views import log_in
+from buurtnet.surveys.tests import sites as survey_sites
 
 FIELD = re.compile(r'<(?:input|textarea|select)[^>]*\bname="([^"]+)"', re.IGNORECASE)
 SKIP_FIELDS = {"csrfmiddlewaretoken", "next", "language"}
@@ -40,6 +41,11 @@ WATCHED = [
     "api.ApiToken",
     "cap.CapFeed",
     "cap.CapSettings",
+    "surveys.Survey",
+    "surveys.Question",
+    "surveys.Response",
+    "surveys.Answer",
+    "insights.YearlyReport",
 ]
 
 junk = st.one_of(
@@ -117,6 +123,17 @@ FORMS = {
     "webhook": ("zone_staff", lambda world: reverse("webhooks:zone", args=[world.zone.code])),
     "api_token": ("officer", lambda world: reverse("api_tokens:list")),
     "cap": ("zone_staff", lambda world: reverse("cap:zone", args=[world.zone.code])),
+    "survey_new": ("zone_staff", lambda world: reverse("surveys:new", args=[world.zone.pk])),
+    "survey_builder": ("zone_staff", survey_sites.builder_url),
+    "survey_answer": ("member", survey_sites.answer_url),
+    "yearly_report": (
+        "officer",
+        lambda world: reverse("insights:request_network_report", args=[world.network.pk]),
+    ),
+    "municipal_yearly_report": (
+        "municipal",
+        lambda world: reverse("insights:request_municipality_report", args=[world.municipality.pk]),
+    ),
 }
 
 

@@ -225,9 +225,10 @@ def test_join_sends_person_without_verified_phone_to_the_phone_step(client, worl
 
 HOME_QUERIES = {
     # session, user, 3 for the standing (4 for zone staff: their municipalities),
-    # memberships, + led networks and their counts (2) / zones / municipalities (1)
-    "member": 6,
-    "coordinator": 8,
+    # memberships, + led networks and their counts (2) / zones / municipalities (1),
+    # + open surveys for those who answer them (1)
+    "member": 7,
+    "coordinator": 9,
     "officer": 8,
     "zone_staff": 8,
     "municipal": 7,

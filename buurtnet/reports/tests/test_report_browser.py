@@ -107,7 +107,11 @@ def test_member_reports_a_vehicle_officer_answers_member_reads_it(
         assert "exif" not in image.info
     # The member sees their own photo on the confirmation page.
     expect(page.locator(".photos img")).to_have_count(1)
-    assert page.locator(".photos img").evaluate("img => img.complete && img.naturalWidth > 0")
+    # The image may still be loading on a busy machine: wait for it rather than look once.
+    page.wait_for_function(
+        "() => { const img = document.querySelector('.photos img');"
+        " return img && img.complete && img.naturalWidth > 0; }"
+    )
 
     # The officer, with a password and an authenticator code, finds it in the queue.
     secret = pyotp.random_base32()

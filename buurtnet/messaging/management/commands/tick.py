@@ -17,10 +17,12 @@ from buurtnet.audit.services import purge as purge_audit
 from buurtnet.cap.services import poll_sources as import_cap_feeds
 from buurtnet.delivery.outbox import recover
 from buurtnet.governance.services import apply_due_role_changes, remind_overdue, sync_all_dormancy
+from buurtnet.insights.figures import settle as settle_figures
 from buurtnet.messaging.services import dispatch_due, flag_overdue_forwards
 from buurtnet.prevention.services import send_due as send_due_campaigns
 from buurtnet.reports.services import flag_overdue_reports
 from buurtnet.retention.services import purge_if_due as purge_by_retention
+from buurtnet.surveys.services import send_due as send_due_surveys
 from buurtnet.webhooks.services import purge_log as purge_webhook_log
 from buurtnet.webhooks.services import retry_due as retry_webhooks
 
@@ -31,10 +33,12 @@ STEPS = [
     ("messages sent", dispatch_due),
     ("CAP alerts imported", import_cap_feeds),
     ("campaign tips sent", send_due_campaigns),
+    ("survey rounds opened", send_due_surveys),
     ("forwards overdue", flag_overdue_forwards),
     ("reports overdue", flag_overdue_reports),
     ("tasks recovered", recover),
     ("webhooks retried", retry_webhooks),
+    ("messages settled into the dashboard's figures", settle_figures),
     ("roles changed", apply_due_role_changes),
     ("BINs gone dormant", sync_all_dormancy),
     ("governance reminders", remind_overdue),

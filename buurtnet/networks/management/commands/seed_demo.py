@@ -445,6 +445,7 @@ class Seeder:
         self._prevention()
         self._absence()
         self._governance()
+        self._survey()
 
     def _confirm_emails(self) -> None:
         """Members confirmed their e-mail when they signed up; leave one in 29 unconfirmed so
@@ -542,6 +543,14 @@ class Seeder:
             )
         except ValidationError:
             return  # the demo still works without it
+
+    def _survey(self) -> None:
+        """The ready "safety feeling" survey, as a draft the zone can send."""
+        from buurtnet.surveys.services import install_starter
+
+        author = Person.objects.filter(email=ZONE_EMAIL).first()
+        if author is not None:
+            install_starter(self.zone, author)
 
     def _governance(self) -> None:
         """The demo BIN's governance: the coordinator screened, a consultation 40 days ago
