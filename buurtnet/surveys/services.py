@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -530,9 +530,19 @@ def send_due(now: datetime | None = None) -> int:
     Returns how many rounds were opened."""
     today = timezone.localdate(now) if now else timezone.localdate()
     opened = 0
-    candidates = Survey.objects.filter(
-        status=SurveyStatus.OPEN, starts_on__lte=today
-    ).select_related("author")
+    # Only surveys without this year's round (a one-off: without any round), so a survey
+    # sent long ago costs nothing at every tick.
+    candidates = (
+        Survey.objects.filter(status=SurveyStatus.OPEN, starts_on__lte=today)
+        .exclude(
+            Q(recurrence=Recurrence.ONCE) & Exists(Round.objects.filter(survey=OuterRef("pk")))
+        )
+        .exclude(
+            ~Q(recurrence=Recurrence.ONCE)
+            & Exists(Round.objects.filter(survey=OuterRef("pk"), year=today.year))
+        )
+        .select_related("author")
+    )
     for survey in candidates:
         if survey.recurrence == Recurrence.ONCE:
             if survey.rounds.exists():

@@ -436,10 +436,17 @@ def retry_due(now: datetime | None = None) -> int:
             next_attempt_at=None if state == WebhookState.FAILED else now,
             last_error=_("The worker stopped while sending."),
         )
-    due = WebhookDelivery.objects.filter(
-        Q(state__in=[WebhookState.QUEUED, WebhookState.AWAITING_RETRY]),
-        next_attempt_at__lte=now,
-    ).values_list("pk", "attempts")[:RETRY_BATCH]
+    waiting = Q(state__in=[WebhookState.QUEUED, WebhookState.AWAITING_RETRY])
+    due = list(
+        WebhookDelivery.objects.filter(waiting, next_attempt_at__lte=now).values_list(
+            "pk", "attempts"
+        )[:RETRY_BATCH]
+    )
+    # Not due again for a lease: the next tick must not queue the same work while the
+    # workers are behind. If the queued task is lost, the row comes due again after it.
+    WebhookDelivery.objects.filter(
+        waiting, pk__in=[pk for pk, _attempts in due], next_attempt_at__lte=now
+    ).update(next_attempt_at=now + timedelta(seconds=lease_seconds()))
     items = [(pk, attempts + 1) for pk, attempts in due]
     _enqueue(items)
     return len(items)

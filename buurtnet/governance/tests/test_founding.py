@@ -392,3 +392,18 @@ def test_dissolving_keeps_a_message_meant_for_other_bins_too(world):
     shared.refresh_from_db()
     alone.refresh_from_db()
     assert (shared.status, alone.status) == ("scheduled", "cancelled")
+
+
+def test_tick_looks_for_bins_without_coordinator_at_most_every_ten_minutes(world):
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    call_command("tick")
+    networks.leave(Membership.objects.get(person=world.coordinator), world.coordinator)
+    call_command("tick")
+    world.network.refresh_from_db()
+    assert world.network.status == NetworkStatus.ACTIVE  # not looked at again so soon
+    cache.delete("tick:BINs gone dormant")  # ten minutes later
+    call_command("tick")
+    world.network.refresh_from_db()
+    assert world.network.status == NetworkStatus.DORMANT

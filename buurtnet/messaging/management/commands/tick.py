@@ -9,6 +9,7 @@ run twice or from two machines at once.
 import logging
 import time
 
+from django.core.cache import cache
 from django.core.management.base import BaseCommand
 
 from buurtnet.absences.services import purge as purge_absences
@@ -27,6 +28,16 @@ from buurtnet.webhooks.services import purge_log as purge_webhook_log
 from buurtnet.webhooks.services import retry_due as retry_webhooks
 
 logger = logging.getLogger(__name__)
+
+# Steps whose work changes slowly run at most once per this many seconds (per process;
+# every step is idempotent, so two processes running one twice do no harm): they scan
+# whole tables, and every 10 seconds would be wasted work.
+EVERY = {
+    "messages settled into the dashboard's figures": 300,
+    "BINs gone dormant": 600,
+    "governance reminders": 900,
+    "webhook events purged": 3600,
+}
 
 # In this order: residents are told their absence ended before its data is purged.
 STEPS = [
@@ -71,6 +82,9 @@ class Command(BaseCommand):
     def _run(self, name: str, step) -> int:
         """One step's failure never keeps the others from running: the deletion of expired
         absences in particular is a promise to the residents."""
+        every = EVERY.get(name)
+        if every and not cache.add(f"tick:{name}", True, timeout=every):
+            return 0
         try:
             return step()
         except Exception:
