@@ -101,15 +101,6 @@ def schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SCHEMA_PATH), parser))
 
 
-def schema_errors(document: bytes) -> list[str]:
-    """Why the document is not valid CAP 1.2 (empty when it is)."""
-    root = _parse_xml(document)
-    validator = schema()
-    if validator.validate(root):
-        return []
-    return [f"line {e.line}: {e.message}" for e in validator.error_log]
-
-
 # --- Export ----------------------------------------------------------------------------------
 
 

@@ -443,10 +443,6 @@ def sign_agreement(agreement: Agreement, by: Person, party: str) -> AgreementSig
     return signature
 
 
-def signed_agreement(network: Network) -> Agreement | None:
-    return network.agreements.filter(status=AgreementStatus.SIGNED).order_by("-version").first()
-
-
 def produce_registration(agreement: Agreement, by: Person) -> CharterRegistration:
     """The file to register the signed charter with the federal ministry."""
     from . import documents
@@ -1190,19 +1186,6 @@ def _decision_checked(network: Network, item: DecisionInput, starts_at) -> Decis
             code="not_screened",
         )
     return item
-
-
-def add_decision(meeting: Meeting, by: Person, item: DecisionInput) -> Decision:
-    _require(can_run_meetings(by, meeting.network))
-    if meeting.status != MeetingStatus.SCHEDULED or meeting.kind != MeetingKind.MEMBERS:
-        raise ValidationError(_("Decisions go on a scheduled members' meeting."), code="closed")
-    checked = _decision_checked(meeting.network, item, meeting.starts_at)
-    return Decision.objects.create(
-        meeting=meeting,
-        function=checked.function,
-        candidate_id=checked.candidate_id,
-        takes_effect_on=checked.takes_effect_on,
-    )
 
 
 def _invitees(network: Network) -> list[Person]:

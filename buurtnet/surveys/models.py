@@ -112,10 +112,6 @@ class Question(models.Model):
     def text_in(self, language: str) -> str:
         return self.texts.get(language) or self.texts.get(self.survey.language, "")
 
-    @property
-    def is_choice(self) -> bool:
-        return self.kind in CHOICE_KINDS
-
 
 class Option(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")

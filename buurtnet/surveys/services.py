@@ -355,12 +355,6 @@ def remove_question(question: Question, by: Person) -> None:
     question.delete()
 
 
-def delete_survey(survey: Survey, by: Person) -> None:
-    require_manage(by, survey)
-    _require_draft(survey)
-    survey.delete()
-
-
 def close_survey(survey: Survey, by: Person) -> Survey:
     """No more answers, no more yearly rounds."""
     require_manage(by, survey)

@@ -142,11 +142,6 @@ def resolve(url: str, *, allow_http: bool = False, allow_loopback: bool | None =
     return checked[0]
 
 
-def check_resolved(url: str, *, allow_http: bool = False, allow_loopback: bool | None = None):
-    """Raise ValidationError unless every address url's host resolves to is allowed."""
-    resolve(url, allow_http=allow_http, allow_loopback=allow_loopback)
-
-
 class PinnedTransport(httpx.HTTPTransport):
     """An httpx transport that checks every request's URL (each redirect hop, each linked
     document) and connects to the address it checked, not to whatever a second lookup of
