@@ -32,6 +32,7 @@ from buurtnet.networks.models import (
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
 from buurtnet.prevention.markdown import to_html
+from buurtnet.private_files import pdf_download
 
 from . import calendar, services
 from .forms import (
@@ -504,25 +505,12 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _pdf(field, filename: str) -> FileResponse:
-    if not field:
-        raise Http404
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, as_attachment=True, filename=filename)
-    response["Content-Type"] = "application/pdf"
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @login_required
 def agreement_pdf(request: HttpRequest, pk: int) -> FileResponse:
     found = get_object_or_404(Agreement.objects.select_related("network__municipality"), pk=pk)
     if not services.can_see_agreement(request.user, found.network):
         raise Http404
-    return _pdf(found.document, f"agreement-{found.network_id}-v{found.version}.pdf")
+    return pdf_download(found.document, f"agreement-{found.network_id}-v{found.version}.pdf")
 
 
 @login_required
@@ -532,7 +520,7 @@ def registration_pdf(request: HttpRequest, pk: int) -> FileResponse:
     )
     if not services.can_oversee(request.user, found.agreement.network):
         raise Http404
-    return _pdf(found.document, f"registration-{found.agreement.network_id}.pdf")
+    return pdf_download(found.document, f"registration-{found.agreement.network_id}.pdf")
 
 
 @login_required

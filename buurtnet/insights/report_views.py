@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from buurtnet.form_errors import apply_errors
 from buurtnet.networks.models import Municipality, Network
+from buurtnet.private_files import pdf_download
 
 from . import report_services as services
 from .models import YearlyReport
@@ -183,13 +184,5 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
     found = _report(request, pk)
     if not found.is_done:
         raise Http404
-    try:
-        handle = found.pdf.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
     scope = f"bin-{found.network_id}" if found.network_id else f"nis-{found.municipality.nis_code}"
-    name = f"yearly-report-{scope}-{found.year}-{found.language}.pdf"
-    response = FileResponse(handle, as_attachment=True, filename=name)
-    response["Content-Type"] = "application/pdf"
-    response["Cache-Control"] = "no-store"
-    return response
+    return pdf_download(found.pdf, f"yearly-report-{scope}-{found.year}-{found.language}.pdf")
