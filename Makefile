@@ -1,4 +1,6 @@
 # Buurtnet. `make demo` and `make test` do all the set-up on a fresh machine.
+# manage.py refuses to start with DEBUG off and no real SECRET_KEY (buurtnet/secret_key.py):
+# the development targets below run with DEBUG=1; the test suite does not need it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,15 +22,15 @@ $(STAMP): requirements.lock requirements-dev.lock | $(VENV)/bin/activate
 install: $(STAMP)
 
 demo: install
-	$(PY) manage.py migrate --no-input -v0
-	$(PY) manage.py seed_demo --members $(DEMO_MEMBERS)
+	DEBUG=1 $(PY) manage.py migrate --no-input -v0
+	DEBUG=1 $(PY) manage.py seed_demo --members $(DEMO_MEMBERS)
 	DEBUG=1 OUTBOX_PAGE_ENABLED=1 scripts/serve-with-worker
 
 serve: install
 	DEBUG=1 OUTBOX_PAGE_ENABLED=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 worker: install
-	$(PY) manage.py db_worker
+	DEBUG=1 $(PY) manage.py db_worker
 
 # Chromium from Debian for the browser tests (Playwright drives it; it never downloads one).
 browser:
@@ -40,7 +42,7 @@ browser:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run -v0
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run -v0
 
 format: install
 	$(BIN)/ruff format .
@@ -60,11 +62,11 @@ test-postgres: install
 test: lint test-sqlite test-postgres
 
 bench: install
-	$(PY) bench/run.py
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" $(PY) bench/run.py
 
 messages: install
-	cd buurtnet && ../$(PY) ../manage.py makemessages -l nl -l fr -l en --no-obsolete
-	cd buurtnet && ../$(PY) ../manage.py compilemessages
+	cd buurtnet && DEBUG=1 ../$(PY) ../manage.py makemessages -l nl -l fr -l en --no-obsolete
+	cd buurtnet && DEBUG=1 ../$(PY) ../manage.py compilemessages
 
 clean:
 	rm -rf $(VENV) var staticfiles

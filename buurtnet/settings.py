@@ -28,8 +28,15 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The embedded default is a local installation; a production deployment must set its own key.
-SECRET_KEY = os.environ.get("SECRET_KEY", "buurtnet-local-development-key-not-for-production")
+# The embedded default key is public: it serves DEBUG=1 and the test suite only. The entry
+# points (manage.py, wsgi.py, asgi.py) refuse to start with it, or with none, when DEBUG is
+# off (buurtnet/secret_key.py). It signs the "seen" and unsubscribe links of e-mails.
+DEVELOPMENT_SECRET_KEY = "buurtnet-local-development-key-not-for-production"  # noqa: S105
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+# How long the links in e-mails work: "seen" (read the message without logging in) and
+# unsubscribe (an expired one says how to change channels after logging in).
+SEEN_LINK_MAX_AGE_DAYS = int(os.environ.get("SEEN_LINK_MAX_AGE_DAYS", "90"))
+UNSUBSCRIBE_LINK_MAX_AGE_DAYS = int(os.environ.get("UNSUBSCRIBE_LINK_MAX_AGE_DAYS", "365"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
@@ -64,6 +71,8 @@ INSTALLED_APPS = [
     "buurtnet.api",
     "buurtnet.surveys",
     "buurtnet.insights",
+    # Rules for every app (control characters in text fields); after the apps it applies to.
+    "buurtnet.core",
     "ninja",
 ]
 
@@ -73,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Reads the body before the CSRF check does, to answer 413 to one over the limits.
+    "buurtnet.security.RequestTooLargeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -176,6 +187,7 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "buurtnet.people.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "buurtnet.people.forms.SignupForm"}
 ACCOUNT_SIGNUP_REDIRECT_URL = "networks:join"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
@@ -189,10 +201,21 @@ MFA_TOTP_ISSUER = "Buurtnet"
 # a phone's clock is rarely exact, and a code typed at the end of its window still works.
 # A used code cannot be used again (allauth remembers it in the cache).
 MFA_TOTP_TOLERANCE = 1
-# Failed log-ins are throttled per account and per address (allauth's rate limits, kept in
-# the cache: set CACHE_REDIS_URL with more than one web process).
+# Reverse proxies in front of Django that each append to X-Forwarded-For: the client is the
+# address that many places from the right. 0 means the header is never believed (anyone can
+# send it). One setting for the audit log and the log-in throttle; AUDIT_PROXY_COUNT is the
+# older name of the same environment variable.
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get("TRUSTED_PROXY_COUNT") or os.environ.get("AUDIT_PROXY_COUNT") or "0"
+)
+# Failed log-ins are throttled per client address and per account (allauth's rate limits, kept
+# in the cache: set CACHE_REDIS_URL with more than one web process). Per account they slow
+# guessing down to three a minute rather than lock the account: a stranger's wrong passwords
+# can hold up the password form for a minute, never the log-in code sent by e-mail, which the
+# log-in page offers; a second factor is still asked after it.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "10/m/ip,3/m/key",
     "login": "30/m/ip",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
@@ -305,6 +328,10 @@ MEDIA_URL = "/media/"
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 REPORT_PHOTO_MAX_BYTES = int(os.environ.get("REPORT_PHOTO_MAX_BYTES", str(15 * 1024 * 1024)))
 REPORT_PHOTO_MAX_SIDE = int(os.environ.get("REPORT_PHOTO_MAX_SIDE", "1600"))
+# Memory one uploaded picture may take once decoded (computed from its header before decoding;
+# a large JPEG is decoded at a reduced scale to fit). 96 MiB admits the 24-megapixel HEIC an
+# iPhone saves by default (Pillow keeps 4 bytes per RGB pixel), and no more.
+IMAGE_DECODE_MAX_BYTES = int(os.environ.get("IMAGE_DECODE_MAX_BYTES", str(96 * 1024 * 1024)))
 REPORT_PHOTOS_PER_REPORT = 3
 # No form takes more files than that; refuse a request with hundreds before reading them.
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
@@ -315,15 +342,42 @@ REPORT_MAX_DISTANCE_METRES = int(os.environ.get("REPORT_MAX_DISTANCE_METRES", "1
 # Survey results are shown only for groups of at least this many respondents.
 SURVEY_MIN_GROUP = 5
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "730"))
-# Reverse proxies in front of Django; 0 means X-Forwarded-For is never believed.
-AUDIT_PROXY_COUNT = int(os.environ.get("AUDIT_PROXY_COUNT", "0"))
+# The client's address (audit log, log-in throttle) is taken from X-Forwarded-For only behind
+# TRUSTED_PROXY_COUNT reverse proxies (see "Accounts"); without them the header is never believed.
+
+# --- API tokens (docs/api.md) ----------------------------------------------------------------
+# Calls per token and per person (all their tokens together): N/second, minute, hour or day.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/minute")
+API_PERSON_RATE_LIMIT = os.environ.get("API_PERSON_RATE_LIMIT", "240/minute")
+API_MAX_TOKENS_PER_PERSON = int(os.environ.get("API_MAX_TOKENS_PER_PERSON", "5"))
+# Police and staff tokens work this many days after they were made (members: up to a year).
+API_STAFF_TOKEN_DAYS = int(os.environ.get("API_STAFF_TOKEN_DAYS", "30"))
 
 # --- Domain ------------------------------------------------------------------------------
 # The version of the privacy notice a person consents to; bump it when the text changes.
 PRIVACY_NOTICE_VERSION = "2026-11"
 PHONE_DEFAULT_REGION = "BE"
+# Countries (ISO codes, comma-separated) whose numbers may be texted or called: texts and calls
+# abroad are how SMS toll fraud makes money. Only mobile numbers ever get a text.
+SMS_ALLOWED_COUNTRIES = os.environ.get("SMS_ALLOWED_COUNTRIES", "BE,NL,FR,DE,LU")
 PHONE_CODE_TTL_MINUTES = 15
 PHONE_CODE_MAX_ATTEMPTS = 5
+
+# --- Limits on what one person creates (buurtnet/limits.py) ---------------------------------
+# Each: a list of (count, seconds); the next one is refused while `count` are in the window.
+# Counted in the database per person (or per BIN); an empty list switches a limit off.
+RATE_LIMITS = {
+    # Reports a member files (each one e-mails the police): per person, and per BIN.
+    "report_person": [(5, 10 * 60), (20, 24 * 3600)],
+    "report_network": [(60, 3600)],
+    # Replies to messages (each one e-mails the sender): per message, and in all.
+    "reply_message": [(5, 3600)],
+    "reply_person": [(30, 3600)],
+    # Relays a coordinator composes for one BIN (each one reaches every member).
+    "relay_network": [(10, 3600)],
+}
+# Absences a resident may have announced that are not over yet.
+ABSENCES_OPEN_PER_PERSON = int(os.environ.get("ABSENCES_OPEN_PER_PERSON", "3"))
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,8 @@ from buurtnet.delivery.views import outbox
 
 from . import views
 
+handler400 = views.bad_request
+
 # The admin logs in through allauth, so the second factor applies there too.
 admin.site.login = secure_admin_login(admin.site.login)
 

@@ -1,8 +1,9 @@
-"""Project-level pages: the home of each role and the health probe."""
+"""Project-level pages: the home of each role, the health probe and the 400 handler."""
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 from buurtnet.networks.models import (
@@ -15,6 +16,7 @@ from buurtnet.networks.models import (
 )
 from buurtnet.networks.permissions import Standing
 from buurtnet.networks.services import with_member_counts
+from buurtnet.security import TOO_LARGE, too_large_response
 from buurtnet.surveys.services import rounds_for
 
 
@@ -95,3 +97,11 @@ def _check_task_backend(backend) -> None:
 
         for queue in backend.queues:
             django_rq.get_connection(queue).ping()
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400, except for a body over the upload limits that a view read before
+    `RequestTooLargeMiddleware` could (a CSRF-exempt multipart view): that is a 413."""
+    if isinstance(exception, TOO_LARGE):
+        return too_large_response(request, exception)
+    return defaults.bad_request(request, exception)

@@ -58,6 +58,7 @@ def main() -> None:
     server = subprocess.Popen(  # noqa: S603 - our own manage.py
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
+        env={**os.environ, "DEBUG": "1"},  # the development key is refused without DEBUG
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -15,6 +15,7 @@ class DateInput(forms.DateInput):
 
 
 class AbsenceForm(forms.Form):
+    # The home is the address in the person's profile, shown on the page, not a field.
     # Required fields are checked by the service together with the place and the zone's
     # limits, so that every problem shows at once, in words a resident understands.
     starts_on = forms.DateField(
@@ -28,36 +29,6 @@ class AbsenceForm(forms.Form):
         required=False,
         input_formats=[ISO_DATE, "%d/%m/%Y"],
         widget=DateInput(),
-    )
-    street = forms.CharField(
-        label=_("Street"),
-        max_length=120,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
-    )
-    house_number = forms.CharField(
-        label=_("House number"),
-        max_length=12,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    postcode = forms.CharField(
-        label=_("Postcode"),
-        max_length=4,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
-    )
-    city = forms.CharField(
-        label=_("Municipality"),
-        max_length=80,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
-    )
-    longitude = forms.FloatField(
-        widget=forms.HiddenInput, required=False, min_value=-180, max_value=180
-    )
-    latitude = forms.FloatField(
-        widget=forms.HiddenInput, required=False, min_value=-90, max_value=90
     )
     contact_name = forms.CharField(
         label=_("Name of a person the police can call"),
@@ -95,12 +66,6 @@ class AbsenceForm(forms.Form):
         return AbsenceInput(
             starts_on=data.get("starts_on"),
             ends_on=data.get("ends_on"),
-            street=data.get("street", ""),
-            house_number=data.get("house_number", ""),
-            postcode=data.get("postcode", ""),
-            city=data.get("city", ""),
-            longitude=data.get("longitude"),
-            latitude=data.get("latitude"),
             contact_name=data.get("contact_name", ""),
             contact_phone=data.get("contact_phone", ""),
             remarks=data.get("remarks", ""),

@@ -18,18 +18,19 @@ cancelled one only until the day after the cancellation, so the resident still s
 confirmed in their list. `purge` deletes what is past that date, with its passes.
 """
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from buurtnet import limits
 from buurtnet.delivery.services import notify_person
 from buurtnet.networks import geo
 from buurtnet.networks.models import Membership, MembershipStatus, Network, PoliceZone, Role
@@ -43,7 +44,6 @@ from .models import Absence, AbsencePass, AbsenceSettings, AbsenceStatus
 # Memberships that say where a person lives (an officer's says where they work).
 RESIDENT_ROLES = (Role.MEMBER, Role.STEERING, Role.COORDINATOR)
 RESIDENT_STATUSES = (MembershipStatus.APPROVED, MembershipStatus.PAUSED)
-POSTCODE = re.compile(r"^[1-9]\d{3}$")
 # Holidays are announced weeks ahead, not years; a far date is a typing error.
 ANNOUNCE_AHEAD = timedelta(days=365)
 # The same officer tapping "Record a pass" twice within this time records one pass.
@@ -136,25 +136,22 @@ def may_announce(person: Person) -> bool:
 
 @dataclass
 class AbsenceInput:
-    """What the resident typed in the form."""
+    """What the resident typed in the form. The home is not among it: it is the address
+    in their profile (see `announce`)."""
 
     starts_on: date | None
     ends_on: date | None
-    street: str = ""
-    house_number: str = ""
-    postcode: str = ""
-    city: str = ""
-    longitude: float | None = None
-    latitude: float | None = None
     contact_name: str = ""
     contact_phone: str = ""
     remarks: str = ""
 
 
 def announce(person: Person, data: AbsenceInput | Mapping, today: date | None = None) -> Absence:
-    """Store an absence. Raises PermissionDenied when the person may not announce one for
-    that home, ValidationError with errors per field (every problem at once) for bad input;
-    nothing is stored then. Errors about the place are under "location"."""
+    """Store an absence of the person's home: the address (and its place on the map) of
+    their profile, never one typed here, so that the officer's list holds only homes where
+    members live. Raises PermissionDenied when the person may not announce one for that
+    home, ValidationError with errors per field (every problem at once) for bad input;
+    nothing is stored then. Errors about the home are under "location"."""
     if isinstance(data, Mapping):
         names = {f.name for f in fields(AbsenceInput)}
         data = AbsenceInput(**{k: v for k, v in data.items() if k in names})
@@ -168,26 +165,28 @@ def announce(person: Person, data: AbsenceInput | Mapping, today: date | None = 
     def add(name: str, message: str) -> None:
         errors.setdefault(name, []).append(message)
 
-    text = {
-        name: (getattr(data, name) or "").strip()
-        for name in ("street", "house_number", "postcode", "city", "contact_name", "remarks")
+    text = {name: (getattr(data, name) or "").strip() for name in ("contact_name", "remarks")}
+    home = {
+        name: (getattr(person, name) or "").strip()
+        for name in ("street", "house_number", "postcode", "city")
     }
     _check_dates(data, today, add)
-    _check_address(text, add)
     phone = _check_contact(text["contact_name"], data.contact_phone, add)
     if len(text["remarks"]) > 2000:
         add("remarks", _("Keep the remarks under 2000 characters."))
 
-    point = _point(data, text)
+    point = _home_point(person, home)
     zone_id, network = None, None
     if point is None:
-        if not own:
-            raise PermissionDenied(
-                _("Only members of a BIN can ask the police to watch their home.")
-            )
-        add("location", _("Tap the map where your home is."))
+        add(
+            "location",
+            _(
+                "Your profile has no home address we can find on the map. Give your address "
+                "first: the police watch the home where you live."
+            ),
+        )
     elif not geo.point_in_belgium(*point):
-        add("location", _("That place is not in Belgium. Tap the map where your home is."))
+        add("location", _("Your home is not in Belgium. Give your address in Belgium first."))
     else:
         zone_id, network = _place(own, point, add)
 
@@ -206,34 +205,63 @@ def announce(person: Person, data: AbsenceInput | Mapping, today: date | None = 
                 )
                 % {"max": rules.max_days, "days": days},
             )
-    if not errors and _already_announced(person, data, text):
-        add(
-            "starts_on",
-            _(
-                "You already announced an absence for this address in this period. "
-                "Cancel that one first if the dates changed."
-            ),
+    with transaction.atomic():
+        # Two forms sent at once wait for each other, so both count what the other stored.
+        limits.serialize_for(person.pk)
+        if not errors and _already_announced(person, data, home):
+            add(
+                "starts_on",
+                _(
+                    "You already announced an absence for your home in this period. "
+                    "Cancel that one first if the dates changed."
+                ),
+            )
+        _check_open_absences(person, today, add)
+        if errors:
+            raise ValidationError(errors)
+        retention = settings_for(zone_id).retention_days
+        return Absence.objects.create(
+            zone_id=zone_id,
+            network=network,
+            person=person,
+            street=home["street"],
+            house_number=home["house_number"],
+            postcode=home["postcode"],
+            city=home["city"],
+            longitude=point[0],
+            latitude=point[1],
+            starts_on=data.starts_on,
+            ends_on=data.ends_on,
+            contact_name=text["contact_name"],
+            contact_phone=phone,
+            remarks=text["remarks"],
+            delete_after=data.ends_on + timedelta(days=retention),
         )
-    if errors:
-        raise ValidationError(errors)
 
-    retention = settings_for(zone_id).retention_days
-    return Absence.objects.create(
-        zone_id=zone_id,
-        network=network,
-        person=person,
-        street=text["street"],
-        house_number=text["house_number"],
-        postcode=text["postcode"],
-        city=text["city"],
-        longitude=point[0],
-        latitude=point[1],
-        starts_on=data.starts_on,
-        ends_on=data.ends_on,
-        contact_name=text["contact_name"],
-        contact_phone=phone,
-        remarks=text["remarks"],
-        delete_after=data.ends_on + timedelta(days=retention),
+
+def _check_open_absences(person: Person, today: date, add) -> None:
+    """A resident is away a few times a year: more absences not yet over than
+    ABSENCES_OPEN_PER_PERSON would only fill the officer's list."""
+    limit = settings.ABSENCES_OPEN_PER_PERSON
+    ends = list(
+        Absence.objects.filter(person=person, status=AbsenceStatus.ANNOUNCED, ends_on__gte=today)
+        .order_by("ends_on")
+        .values_list("ends_on", flat=True)
+    )
+    if len(ends) < limit:
+        return
+    # One more fits the day after enough of them have ended.
+    free_on = ends[len(ends) - limit] + timedelta(days=1)
+    add(
+        NON_FIELD_ERRORS,
+        ngettext(
+            "You already announced %(n)d absence that is not over yet, the most the police "
+            "take. Cancel one you no longer need, or announce this one from %(day)s.",
+            "You already announced %(n)d absences that are not over yet, the most the police "
+            "take. Cancel one you no longer need, or announce this one from %(day)s.",
+            limit,
+        )
+        % {"n": limit, "day": formats.date_format(free_on, "j F Y")},
     )
 
 
@@ -251,20 +279,6 @@ def _check_dates(data: AbsenceInput, today: date, add) -> None:
             "ends_on",
             _("The day you come back is before the day you leave. Check both dates."),
         )
-
-
-def _check_address(text: dict, add) -> None:
-    if not text["street"]:
-        add("street", _("Fill in your street."))
-    if not text["house_number"]:
-        add("house_number", _("Fill in your house number."))
-    if not POSTCODE.match(text["postcode"]):
-        add("postcode", _("Fill in your postcode: four digits, for example 8500."))
-    if not text["city"]:
-        add("city", _("Fill in your municipality."))
-    for name, limit in (("street", 120), ("house_number", 12), ("city", 80)):
-        if len(text[name]) > limit:
-            add(name, _("This is too long: at most %(n)d characters.") % {"n": limit})
 
 
 def _check_contact(name: str, raw_phone: str, add) -> str:
@@ -287,12 +301,15 @@ def _check_contact(name: str, raw_phone: str, add) -> str:
         return ""
 
 
-def _point(data: AbsenceInput, text: dict) -> tuple[float, float] | None:
-    """The pin on the map; without one, the address looked up in the street list."""
-    if data.longitude is not None and data.latitude is not None:
-        return (data.longitude, data.latitude)
-    if text["street"] and text["postcode"]:
-        return geocode(text["street"], text["house_number"], text["postcode"])
+def _home_point(person: Person, home: dict) -> tuple[float, float] | None:
+    """The home's place on the map: the one in the profile, or else its address looked up
+    in the street list. None without a full address: the police need one to pass by."""
+    if not (home["street"] and home["house_number"] and home["postcode"]):
+        return None
+    if person.has_point:
+        return (person.longitude, person.latitude)
+    if home["street"] and home["postcode"]:
+        return geocode(home["street"], home["house_number"], home["postcode"])
     return None
 
 
@@ -334,13 +351,13 @@ def _place(
     return None, None
 
 
-def _already_announced(person: Person, data: AbsenceInput, text: dict) -> bool:
+def _already_announced(person: Person, data: AbsenceInput, home: dict) -> bool:
     return Absence.objects.filter(
         person=person,
         status=AbsenceStatus.ANNOUNCED,
-        street__iexact=text["street"],
-        house_number__iexact=text["house_number"],
-        postcode=text["postcode"],
+        street__iexact=home["street"],
+        house_number__iexact=home["house_number"],
+        postcode=home["postcode"],
         starts_on__lte=data.ends_on,
         ends_on__gte=data.starts_on,
     ).exists()

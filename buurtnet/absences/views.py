@@ -48,15 +48,7 @@ def new(request: HttpRequest) -> HttpResponse:
     if not networks:
         return render(request, "absences/not_allowed.html", status=403)
     person = request.user
-    initial = {
-        "street": person.street,
-        "house_number": person.house_number,
-        "postcode": person.postcode,
-        "city": person.city,
-    }
-    if person.has_point:
-        initial.update(longitude=person.longitude, latitude=person.latitude)
-    form = AbsenceForm(request.POST or None, initial=initial, today=timezone.localdate())
+    form = AbsenceForm(request.POST or None, today=timezone.localdate())
     location_errors: list[str] = []
     status = 200
     if request.method == "POST":
@@ -66,12 +58,12 @@ def new(request: HttpRequest) -> HttpResponse:
                 absence = services.announce(person, form.absence_input())
             except ValidationError as exc:
                 errors = exc.message_dict
-                # The place has no field of its own: its error goes with the map.
+                # The home has no field of its own: its error goes with the address.
                 location_errors = errors.pop("location", [])
                 apply_errors(form, ValidationError(errors))
             except PermissionDenied as exc:
-                # Whether this home may be announced depends on where the pin is: the form
-                # comes back with what was typed, and the reason next to the map.
+                # Whether this home may be announced depends on where it is: the form
+                # comes back with what was typed, and the reason next to the address.
                 status = 403
                 location_errors = [str(exc) or _("You cannot announce an absence for this home.")]
             else:
@@ -95,6 +87,7 @@ def new(request: HttpRequest) -> HttpResponse:
         "absences/new.html",
         {
             "form": form,
+            "home": person.address_line,
             "networks": networks,
             "area_map": build_map(networks, points=home, margin=0.006),
             "location_errors": location_errors,

@@ -1,10 +1,11 @@
 """Token authentication and scopes for the API.
 
 `auth=token_auth` on a Router or an endpoint: the request must carry
-`Authorization: Bearer <token>` with an active token, and the token's calls in the current
-window must be within the rate limit. `request.auth` is then the ApiToken (its `.person`
-is the caller) and `request.user` the person, so code shared with the site (services,
-`Standing.of(request.user)`) works unchanged.
+`Authorization: Bearer <token>` with an active token its person may use (police and staff:
+made after a second factor, see services.refusal), and the calls of the token and of its
+person in the current window must be within the rate limits. `request.auth` is then the
+ApiToken (its `.person` is the caller) and `request.user` the person, so code shared with
+the site (services, `Standing.of(request.user)`) works unchanged.
 
 Scopes limit what a token may do on top of what the person may do: `require_scope(request,
 "messages:write")` at the top of an endpoint. A scope never grants a permission the
@@ -34,16 +35,21 @@ class TokenAuth(HttpBearer):
         found = services.authenticate(token)
         if found is None:
             raise unauthorized(_("The token is invalid, expired or revoked."))
-        wait = services.rate_limit_wait(found)
-        if wait:
+        # The site's rules for the person: a second factor for police and staff, and their
+        # tokens' shorter life.
+        refused = services.refusal(found)
+        if refused:
+            raise unauthorized(refused)
+        throttled = services.throttle(found)
+        if throttled:
             raise Problem(
                 429,
                 _("Too many requests"),
-                _("This token made too many calls (%(rate)s). Try again in %(seconds)s s.")
-                % {"rate": services.describe_rate(), "seconds": wait},
+                throttled.message,
                 type="rate-limited",
-                headers={"Retry-After": str(wait)},
+                headers={"Retry-After": str(throttled.wait)},
             )
+        services.note_use(found)
         request.user = found.person
         return found
 

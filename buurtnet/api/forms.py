@@ -3,8 +3,10 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import Scope
+from .schemas import single_line_error
 
 DEFAULT_LIFETIME_DAYS = 90
 MAX_LIFETIME_DAYS = 365
@@ -28,17 +30,26 @@ class TokenForm(forms.Form):
         help_text=_("At most one year from today."),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault(
-            "initial",
-            {"expires_on": timezone.localdate() + timedelta(days=DEFAULT_LIFETIME_DAYS)},
-        )
+    def __init__(self, *args, max_days: int | None = None, **kwargs) -> None:
+        """max_days: the shorter life of a police or staff token (API_STAFF_TOKEN_DAYS)."""
+        self.max_days = max_days
+        days = min(DEFAULT_LIFETIME_DAYS, max_days or DEFAULT_LIFETIME_DAYS)
+        kwargs.setdefault("initial", {"expires_on": timezone.localdate() + timedelta(days=days)})
         super().__init__(*args, **kwargs)
+        if max_days is not None:
+            self.fields["expires_on"].help_text = ngettext(
+                "A police or staff token lives at most %(days)s day.",
+                "A police or staff token lives at most %(days)s days.",
+                max_days,
+            ) % {"days": max_days}
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if not name:
             raise forms.ValidationError(_("Give the token a name."))
+        refused = single_line_error(name)
+        if refused:
+            raise forms.ValidationError(refused)
         return name
 
     def clean_expires_on(self):
@@ -48,6 +59,8 @@ class TokenForm(forms.Form):
             raise forms.ValidationError(_("Choose a day after today."))
         if day > today + timedelta(days=MAX_LIFETIME_DAYS):
             raise forms.ValidationError(_("A token may live at most one year."))
+        if self.max_days is not None and day > today + timedelta(days=self.max_days):
+            raise forms.ValidationError(self.fields["expires_on"].help_text)
         return day
 
     def expires_at(self) -> datetime:

@@ -57,6 +57,11 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # Made in a session that passed the second factor (a TOTP code or a passkey at log-in,
+    # or a re-authentication with one). Police and staff may use only such tokens.
+    second_factor = models.BooleanField(
+        _("made after a second factor"), default=False, editable=False
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 

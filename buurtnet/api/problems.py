@@ -17,6 +17,8 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from buurtnet.limits import RateLimited
+
 CONTENT_TYPE = "application/problem+json"
 # Problem types are listed in docs/api.md. "about:blank" would do, but a named type lets a
 # client tell a missing scope from another 403. A URN promises no page to fetch.
@@ -126,10 +128,19 @@ def field_errors(exc: DjangoValidationError) -> FieldErrors:
     return {"__all__": [str(message) for message in exc.messages]}
 
 
+SOURCES = ("body", "query", "path", "header")
+BODY_PARAMETER = "payload"  # what every endpoint calls its JSON body
+
+
 def _location(loc: tuple | list) -> str:
-    # ninja reports ("body", "payload", "field") or ("query", "field"); clients know the
-    # field by its own name.
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "header")]
+    # ninja reports ("body", "payload", "field", …) or ("query", "field"); clients know the
+    # field by its own name. Only the leading source is dropped: a field may be called
+    # "body" too (texts.en.body).
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in SOURCES:
+        source, parts = parts[0], parts[1:]
+        if source == "body" and parts[:1] == [BODY_PARAMETER]:
+            parts = parts[1:]
     return ".".join(parts) or "__all__"
 
 
@@ -143,6 +154,15 @@ def install(api) -> None:
         return problem_response(exc, request)
 
     def on_django_validation(request, exc: DjangoValidationError):
+        if isinstance(exc, RateLimited):  # a limit of buurtnet.limits: 429, not 422
+            limited = Problem(
+                429,
+                _("Too many requests"),
+                exc.messages[0],
+                type="rate-limited",
+                headers={"Retry-After": str(exc.retry_after)},
+            )
+            return problem_response(limited, request)
         return problem_response(invalid(field_errors(exc)), request)
 
     def on_ninja_validation(request, exc: NinjaValidationError):

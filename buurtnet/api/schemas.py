@@ -4,8 +4,12 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import field_validator
+from pydantic import AfterValidator, field_validator
+from pydantic_core import PydanticCustomError
+
+from buurtnet.form_fields import is_control
 
 from .pagination import page_of
 
@@ -30,6 +34,51 @@ def check_text(value: Any) -> None:
     elif isinstance(value, list | tuple):
         for item in value:
             check_text(item)
+
+
+# --- Text on one line, and longer text ---------------------------------------------------------
+# A line break or an invisible control character in a title ends up in an e-mail header, an
+# SMS or a CSV cell. (buurtnet/form_fields.py holds the forms' counterpart.)
+MESSAGE_BODY_MAX = 10_000  # the model's TextField has no limit; a long alert is a few pages
+
+
+def single_line_error(value: str) -> str | None:
+    """Why this is not text on one line, or None: the rule of every form
+    (buurtnet.form_fields.is_control)."""
+    for char in value:
+        if is_control(char, multiline=False):
+            return _(
+                "Write this on one line, without line breaks or invisible control "
+                "characters (U+%(code)04X)."
+            ) % {"code": ord(char)}
+    return None
+
+
+def text_error(value: str) -> str | None:
+    """Why this is not storable text of several lines (a control character other than a
+    tab or a line break), or None."""
+    for char in value:
+        if is_control(char, multiline=True):
+            return _("Remove the invisible control character (U+%(code)04X).") % {"code": ord(char)}
+    return None
+
+
+def _one_line(value: str) -> str:
+    error = single_line_error(value)
+    if error:
+        raise PydanticCustomError("single_line", error)
+    return value
+
+
+def _text(value: str) -> str:
+    error = text_error(value)
+    if error:
+        raise PydanticCustomError("control_character", error)
+    return value
+
+
+Line = Annotated[str, AfterValidator(_one_line)]  # with Field(max_length=…) every time
+Text = Annotated[str, AfterValidator(_text)]
 
 
 class In(Schema):
@@ -97,12 +146,15 @@ class MembershipOut(Schema):
 
 
 class TextIn(In):
-    title: str = Field(..., max_length=150)
+    title: Line = Field(..., max_length=150)
+    body: Text = Field(..., max_length=MESSAGE_BODY_MAX)
+    sms_text: Text = Field("", max_length=1530)
+
+
+class TextOut(Schema):
+    title: str
     body: str
-    sms_text: str = Field("", max_length=1530)
-
-
-class TextOut(TextIn):
+    sms_text: str
     language: str
 
 
@@ -118,7 +170,7 @@ class TargetIn(In):
 
     type: Literal["networks", "network_kind", "municipality", "zone", "area"]
     networks: list[Id] | None = Field(None, max_length=500)
-    kind: str | None = Field(None, max_length=20)
+    kind: Line | None = Field(None, max_length=20)
     municipality: Id | None = None
     polygon: dict[str, Any] | None = None
     circle: Circle | None = None
@@ -171,12 +223,12 @@ class ReportIn(In):
     occurred_at: datetime
     longitude: float = Field(..., ge=-180, le=180)
     latitude: float = Field(..., ge=-90, le=90)
-    description: str = Field(..., max_length=5000)
-    vehicle_plate: str = Field("", max_length=16)
+    description: Text = Field(..., max_length=5000)
+    vehicle_plate: Line = Field("", max_length=16)
     vehicle_plate_foreign: bool = False
-    vehicle_make: str = Field("", max_length=60)
-    vehicle_colour: str = Field("", max_length=40)
-    vehicle_direction: str = Field("", max_length=120)
+    vehicle_make: Line = Field("", max_length=60)
+    vehicle_colour: Line = Field("", max_length=40)
+    vehicle_direction: Line = Field("", max_length=120)
     client_token: UUID | None = Field(
         None, description="Send the same value again to retry safely: one report is made."
     )
@@ -216,13 +268,13 @@ class ReportOut(Schema):
 
 class StatusIn(In):
     status: Literal["new", "acknowledged", "in_progress", "forwarded", "closed"]
-    note: str = Field("", max_length=2000)
-    outcome: str = Field("", max_length=20)
+    note: Text = Field("", max_length=2000)
+    outcome: Line = Field("", max_length=16)
 
 
 class FeedbackIn(In):
-    body: str = Field(..., max_length=5000)
-    sms_text: str = Field("", max_length=1530)
+    body: Text = Field(..., max_length=5000)
+    sms_text: Text = Field("", max_length=1530)
 
 
 class FeedbackOut(Schema):

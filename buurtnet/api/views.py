@@ -19,7 +19,9 @@ from .models import ApiToken, Scope
 @login_required
 @never_cache
 def token_list(request: HttpRequest) -> HttpResponse:
-    form = TokenForm(request.POST or None)
+    max_days = services.max_lifetime_days(request.user)
+    form = TokenForm(request.POST or None, max_days=max_days)
+    second_factor = services.session_passed_second_factor(request)
     if request.method == "POST" and form.is_valid():
         try:
             token, secret = services.create_token(
@@ -27,6 +29,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
                 expires_at=form.expires_at(),
+                second_factor=second_factor,
                 request=request,
             )
         except ValidationError as exc:
@@ -39,7 +42,14 @@ def token_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "api/tokens.html",
-        {"form": form, "tokens": tokens, "scope_labels": dict(Scope.choices)},
+        {
+            "form": form,
+            "tokens": tokens,
+            "scope_labels": dict(Scope.choices),
+            "max_tokens": services.max_tokens_per_person(),
+            # Police and staff confirm their second factor in this session first.
+            "confirm_second_factor": max_days is not None and not second_factor,
+        },
         status=400 if request.method == "POST" else 200,
     )
 

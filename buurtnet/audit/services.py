@@ -6,7 +6,7 @@ not allowed. It never stores what someone typed (a search may be a name): only t
 search happened and how many it found.
 
 The address an entry comes from is REMOTE_ADDR. Behind a reverse proxy set
-`AUDIT_PROXY_COUNT` to the number of proxies in front of Django that append to
+`TRUSTED_PROXY_COUNT` to the number of proxies in front of Django that append to
 X-Forwarded-For; the client is then the address that many places from the right.
 X-Forwarded-For is never read without that setting (anyone can send the header).
 """
@@ -46,7 +46,7 @@ def _valid_ip(value: str | None) -> str | None:
 
 def client_ip(meta) -> str | None:
     """The client's address from a request's META (or a WSGI environ)."""
-    proxies = getattr(settings, "AUDIT_PROXY_COUNT", 0)
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
     if proxies:
         hops = [h for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
         if len(hops) >= proxies:

@@ -10,6 +10,9 @@ intersects its area with the zone's BINs and drafts a message to exactly those B
 through `messaging.services.submit`, held for an officer's approval unless the zone
 sends imported alerts at once. Update and Cancel (with references) change or withdraw
 what an earlier import produced. `poll_sources()` reads the zones' configured feeds.
+One-line elements (headline, event, sender, identifier…) are folded onto one line and
+multi-line ones lose control characters other than line breaks (see `_line` and `_text`):
+another system's alert is not refused for a stray line break in its headline.
 Mapping tables: docs/cap.md.
 """
 
@@ -36,6 +39,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
 
+from buurtnet.form_fields import fold_to_line, without_control_characters
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging import targets
 from buurtnet.messaging.models import Message, MessageStatus, MessageText, TargetKind
@@ -373,8 +377,18 @@ def circle_from_cap(text: str) -> Polygon:
 
 
 def _text(element: etree._Element, name: str) -> str:
+    """A multi-line element (description, instruction): control characters other than line
+    breaks and tabs, which XML can carry as C1 or format characters, are removed."""
     found = element.find(_q(name))
-    return (found.text or "").strip() if found is not None else ""
+    return without_control_characters((found.text or "").strip()) if found is not None else ""
+
+
+def _line(element: etree._Element, name: str) -> str:
+    """A one-line element (headline, event, sender, identifier…). Another system's stray
+    line break is folded into one space rather than refusing its alert, and other control
+    characters are removed: the value becomes a message title, an e-mail subject, a CSV cell."""
+    found = element.find(_q(name))
+    return fold_to_line(found.text or "") if found is not None else ""
 
 
 def _moment(text: str, name: str) -> datetime:
@@ -410,18 +424,18 @@ def parse(data: bytes) -> CapAlert:
             % {"line": error.line, "error": error.message},
             code="schema",
         )
-    references_text = _text(root, "references")
+    references_text = _line(root, "references")
     references = []
     for reference in references_text.split():
         parts = reference.split(",")
         if len(parts) >= 2:
             references.append((parts[0], parts[1]))
     alert = CapAlert(
-        identifier=_text(root, "identifier"),
-        sender=_text(root, "sender"),
-        sent=_moment(_text(root, "sent"), "sent"),
-        status=_text(root, "status"),
-        msg_type=_text(root, "msgType"),
+        identifier=_line(root, "identifier"),
+        sender=_line(root, "sender"),
+        sent=_moment(_line(root, "sent"), "sent"),
+        status=_line(root, "status"),
+        msg_type=_line(root, "msgType"),
         references=references,
         references_text=references_text,
     )
@@ -432,10 +446,10 @@ def parse(data: bytes) -> CapAlert:
             CapInfo(
                 # The schema's default for a missing <language> is en-US.
                 language=language_of((language.text or "") if language is not None else "en-US"),
-                event=_text(info, "event"),
-                urgency=_text(info, "urgency"),
-                severity=_text(info, "severity"),
-                headline=_text(info, "headline"),
+                event=_line(info, "event"),
+                urgency=_line(info, "urgency"),
+                severity=_line(info, "severity"),
+                headline=_line(info, "headline"),
                 description=_text(info, "description"),
                 instruction=_text(info, "instruction"),
             )

@@ -54,12 +54,16 @@ class Reason(models.TextChoices):
     PHONE_MISSING = "phone_missing", _("No mobile number")
     PHONE_UNVERIFIED = "phone_unverified", _("Mobile number not confirmed")
     PHONE_INVALID = "phone_invalid", _("Mobile number rejected by the provider")
+    PHONE_COUNTRY = "phone_country", _("Phone number of a country we do not send to")
+    PHONE_NOT_MOBILE = "phone_not_mobile", _("Not a mobile number: no text messages")
+    PHONE_SPECIAL = "phone_special", _("Special phone number (premium rate…): never used")
     NO_PUSH = "no_push", _("No device subscribed to push")
     CHANNEL_WITHDRAWN = "channel_withdrawn", _("The member withdrew this channel")
     QUIET_HOURS = "quiet_hours", _("Held back during quiet hours")
     SENDING_HOURS = "sending_hours", _("Held back outside the plan's sending hours")
     PROVIDER = "provider", _("Provider failure")
     BOUNCED = "bounced", _("Bounced")
+    SENDING_ERROR = "sending_error", _("Error in Buurtnet while sending")
 
 
 class Delivery(models.Model):

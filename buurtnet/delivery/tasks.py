@@ -1,14 +1,21 @@
 """Task entry points. They stay thin: the work is in outbox, worker and messaging."""
 
+import logging
+
 from django.core.mail import EmailMultiAlternatives
 from django_tasks import task
 
+from buurtnet.people.phones import can_receive_sms
+
 from .channels import Envelope, get_transport
+from .headers import one_line
+
+logger = logging.getLogger(__name__)
 
 
 @task()
 def send_email(recipient: str, subject: str, body: str, html: str = "") -> None:
-    message = EmailMultiAlternatives(subject=subject, body=body, to=[recipient])
+    message = EmailMultiAlternatives(subject=one_line(subject), body=body, to=[recipient])
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
@@ -16,8 +23,13 @@ def send_email(recipient: str, subject: str, body: str, html: str = "") -> None:
 
 @task()
 def send_sms(phone: str, text: str) -> None:
+    """Send one text. The number is checked again here, at the door to the provider: a task
+    queued before the rule, or before its country left SMS_ALLOWED_COUNTRIES, sends nothing."""
     import uuid
 
+    if not can_receive_sms(phone):
+        logger.warning("Not texting %s: not a mobile number of an allowed country", phone[:6])
+        return
     transport = get_transport("sms")
     transport.open()
     try:

@@ -3,8 +3,14 @@
 The bookkeeping is batched (one UPDATE per few dozen deliveries) so that the transport's
 connection stays busy; a crash between a send and its record re-sends at most those few
 with the same idempotency key, which the provider drops as a duplicate.
+
+An unexpected exception while preparing or sending one delivery (a bug, data no transport
+expected) fails that delivery at once with the error, falls back like a permanent provider
+failure and lets the rest of the batch go on: raised out of the batch, it would leave every
+claimed row in flight, to crash again on every later claim.
 """
 
+import logging
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,6 +20,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from buurtnet.people.phones import LANDLINE, allowed_countries, number_facts, reachable
 
 from . import outbox
 from .channels import Outcome, TransportError, get_transport
@@ -47,6 +55,9 @@ LOADED_FIELDS = (
     "message__sender_id",
 )
 LOCAL = ZoneInfo("Europe/Brussels")
+PHONE_CHANNELS = ("sms", "voice")
+
+logger = logging.getLogger(__name__)
 
 
 def claimable(now: datetime) -> Q:
@@ -217,14 +228,30 @@ def fall_back(delivery: Delivery) -> Delivery | None:
     return None
 
 
+def phone_unusable_reason(person, channel: str) -> str:
+    """Why a text or call may not go to the person's number ("" when it may): checked again
+    just before each send, since a number confirmed before the rule (or a country dropped
+    from SMS_ALLOWED_COUNTRIES since) must not cost a text or a call. The recipients' SQL
+    (`messaging.services._skip_reason_sql`) gives the same reasons in the same order."""
+    if not person.phone:
+        return Reason.PHONE_MISSING
+    if not person.phone_verified:
+        return Reason.PHONE_UNVERIFIED
+    region, kind = number_facts(person.phone)
+    if reachable(region, kind, channel):
+        return ""
+    if region not in allowed_countries():
+        return Reason.PHONE_COUNTRY
+    if kind == LANDLINE:
+        return Reason.PHONE_NOT_MOBILE
+    return Reason.PHONE_SPECIAL
+
+
 def unusable_reason(person, channel: str) -> str:
     from allauth.account.models import EmailAddress
 
-    if channel in ("sms", "voice"):
-        if not person.phone:
-            return Reason.PHONE_MISSING
-        if not person.phone_verified:
-            return Reason.PHONE_UNVERIFIED
+    if channel in PHONE_CHANNELS:
+        return phone_unusable_reason(person, channel)
     if (
         channel == "email"
         and not EmailAddress.objects.filter(user=person, email=person.email, verified=True).exists()
@@ -261,10 +288,13 @@ def process(ids: list[int], channel: str) -> int:
     transport.open()
     try:
         for delivery in rows.iterator(chunk_size=200):
-            renderer = renderers.get(delivery.message_id)
-            if renderer is None:
-                renderer = renderers[delivery.message_id] = Renderer(delivery.message)
-            handed += _one(delivery, channel, transport, renderer, book)
+            try:
+                renderer = renderers.get(delivery.message_id)
+                if renderer is None:
+                    renderer = renderers[delivery.message_id] = Renderer(delivery.message)
+                handed += _one(delivery, channel, transport, renderer, book)
+            except Exception as exc:  # noqa: BLE001 - one delivery's failure is recorded
+                _unexpected(delivery, exc, transport, book)
             if book.pending() >= FLUSH_EVERY:
                 book.flush()
     finally:
@@ -279,6 +309,12 @@ def _one(delivery: Delivery, channel: str, transport, renderer, book: Book) -> i
     if channel not in (person.channels or []) and delivery.fallback_from_id is None:
         book.skipped.append((delivery.pk, Reason.CHANNEL_WITHDRAWN))
         return 0
+    if channel in PHONE_CHANNELS:
+        reason = phone_unusable_reason(person, channel)
+        if reason:
+            # Never handed to the provider; failed (not skipped) so the plan's fallback runs.
+            book.failed.append((delivery, reason, ""))
+            return 0
     now = timezone.now()
     hold = hold_until(delivery.recipient.link.rule, person, now)
     if hold:
@@ -297,6 +333,19 @@ def _one(delivery: Delivery, channel: str, transport, renderer, book: Book) -> i
         return 0
     book.sent.append((delivery.pk, outcome.provider_ref))
     return 1
+
+
+def _unexpected(delivery: Delivery, exc: Exception, transport, book: Book) -> None:
+    """Fail the delivery with the error (retrying the same code on the same data fails the
+    same way, and an alert's fallback must not wait for back-off), and start the transport
+    afresh: the exception may have left its connection half-way through a message."""
+    logger.exception("Delivery %s failed unexpectedly", delivery.pk)
+    book.failed.append((delivery, Reason.SENDING_ERROR, f"{type(exc).__name__}: {exc}"))
+    try:
+        transport.close()
+        transport.open()
+    except Exception:  # noqa: BLE001 - the next send reports a transport that stays broken
+        logger.exception("Transport %s could not be reopened", book.channel)
 
 
 def _follow_up(book: Book) -> None:

@@ -12,6 +12,10 @@ from buurtnet.form_errors import apply_errors
 from buurtnet.networks.models import Municipality, NetworkKind
 
 from .models import (
+    NOTICE_DAYS_FLOOR,
+    NOTICE_DAYS_MAX,
+    QUORUM_MINIMUM_FLOOR,
+    QUORUM_PERCENT_FLOOR,
     AppealOutcome,
     Choice,
     Function,
@@ -212,13 +216,43 @@ class CloseCaseForm(forms.Form):
 
 
 class RulesForm(forms.Form):
+    """The bounds are the model's floors; the model (clean) and the database check them
+    again, so this form is only the first place that explains them."""
+
     quorum_percent = forms.IntegerField(
-        label=_("Quorum (% of the members)"), min_value=0, max_value=100
+        label=_("Quorum (% of the members)"), min_value=QUORUM_PERCENT_FLOOR, max_value=100
     )
     quorum_minimum = forms.IntegerField(
-        label=_("Quorum (at least this many members)"), min_value=1, max_value=10000
+        label=_("Quorum (at least this many members)"),
+        min_value=QUORUM_MINIMUM_FLOOR,
+        max_value=10000,
+    )
+    notice_days = forms.IntegerField(
+        label=_("Notice for a meeting that votes on a function (days)"),
+        min_value=NOTICE_DAYS_FLOOR,
+        max_value=NOTICE_DAYS_MAX,
     )
     proxies_allowed = forms.BooleanField(label=_("Absent members may give a proxy"), required=False)
+
+
+class RoleChangeReviewForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label=_("Your answer"),
+        choices=[
+            ("approve", _("I approve: the function takes effect on its date")),
+            ("object", _("I object: the function is not given")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Why you object"), max_length=2000, required=False, widget=text_area(4)
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("verdict") == "object" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why you object."))
+        return data
 
 
 # --- Consultations ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,17 @@ from buurtnet.reports.models import private_storage
 PERSON = settings.AUTH_USER_MODEL
 # The Belgian framework gives a removed coordinator three weeks to appeal.
 APPEAL_DAYS = 21
+# Floors no BIN's rules go below: a vote needs at least this many members present and
+# this share of the members, and a meeting that takes decisions is announced at least
+# this many days ahead. Checked by the model (clean) and by the database.
+QUORUM_MINIMUM_FLOOR = 3
+QUORUM_PERCENT_FLOOR = 5
+NOTICE_DAYS_FLOOR = 3
+NOTICE_DAYS_DEFAULT = 7
+NOTICE_DAYS_MAX = 60
+# The officer may object to a function a meeting gave during this period; without an
+# objection (or with the officer's approval) it takes effect.
+OBJECTION_DAYS = 7
 
 
 class RequesterKind(models.TextChoices):
@@ -427,10 +439,42 @@ class MeetingRules(models.Model):
     quorum_percent = models.PositiveSmallIntegerField(
         _("quorum (% of the members)"),
         default=10,
+        validators=[
+            MinValueValidator(
+                QUORUM_PERCENT_FLOOR,
+                message=_("The quorum is at least %(limit_value)s %% of the members."),
+            ),
+            MaxValueValidator(100, message=_("The quorum is at most 100 %% of the members.")),
+        ],
         help_text=_("Share of the members who must be present (or represented) for a vote."),
     )
     quorum_minimum = models.PositiveSmallIntegerField(
-        _("quorum (at least this many members)"), default=3
+        _("quorum (at least this many members)"),
+        default=QUORUM_MINIMUM_FLOOR,
+        validators=[
+            MinValueValidator(
+                QUORUM_MINIMUM_FLOOR,
+                message=_("A vote needs at least %(limit_value)s members present."),
+            )
+        ],
+    )
+    notice_days = models.PositiveSmallIntegerField(
+        _("notice for a meeting that takes decisions (days)"),
+        default=NOTICE_DAYS_DEFAULT,
+        validators=[
+            MinValueValidator(
+                NOTICE_DAYS_FLOOR,
+                message=_("Members are invited at least %(limit_value)s days ahead."),
+            ),
+            MaxValueValidator(
+                NOTICE_DAYS_MAX,
+                message=_("A notice of at most %(limit_value)s days can be required."),
+            ),
+        ],
+        help_text=_(
+            "How many days before a meeting that votes on a function the members must be "
+            "invited. A vote in a meeting announced later is refused."
+        ),
     )
     proxies_allowed = models.BooleanField(_("absent members may give a proxy"), default=False)
 
@@ -442,7 +486,17 @@ class MeetingRules(models.Model):
                 condition=models.Q(quorum_percent__lte=100), name="rules_quorum_percent_max"
             ),
             models.CheckConstraint(
-                condition=models.Q(quorum_minimum__gte=1), name="rules_quorum_minimum_min"
+                condition=models.Q(quorum_percent__gte=QUORUM_PERCENT_FLOOR),
+                name="rules_quorum_percent_floor",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quorum_minimum__gte=QUORUM_MINIMUM_FLOOR),
+                name="rules_quorum_minimum_floor",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(notice_days__gte=NOTICE_DAYS_FLOOR)
+                & models.Q(notice_days__lte=NOTICE_DAYS_MAX),
+                name="rules_notice_days_range",
             ),
         ]
 
@@ -576,6 +630,14 @@ class RoleChange(models.Model):
     reason = models.CharField(_("why"), max_length=500, blank=True)
     by = models.ForeignKey(PERSON, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # A function a meeting gave waits for the officer: it applies once `review_until` has
+    # passed without an objection, or at once when the officer approves it.
+    review_until = models.DateTimeField(_("the officer may object until"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        PERSON, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    objection = models.TextField(_("the officer's objection"), max_length=2000, blank=True)
 
     class Meta:
         verbose_name = _("role change")
@@ -591,6 +653,16 @@ class RoleChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network}: {self.person_id} → {self.to_role} @ {self.effective_at}"
+
+    @property
+    def awaiting_review(self) -> bool:
+        """Waiting for the officer's approval or the end of the objection period."""
+        return (
+            self.review_until is not None
+            and self.reviewed_at is None
+            and self.applied_at is None
+            and self.dropped_at is None
+        )
 
 
 # --- Consultation between the officer and the coordinator -------------------------------

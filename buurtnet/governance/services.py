@@ -40,6 +40,9 @@ from buurtnet.plans.services import effective_plan, effective_plans
 
 from .models import (
     APPEAL_DAYS,
+    OBJECTION_DAYS,
+    QUORUM_MINIMUM_FLOOR,
+    QUORUM_PERCENT_FLOOR,
     Agreement,
     AgreementSignature,
     AgreementStatus,
@@ -987,8 +990,26 @@ def _change_role(
     )
     membership.role = to_role
     membership.save(update_fields=["role"])
-    sync_dormancy(Network.objects.get(pk=membership.network_id), by)
+    network = Network.objects.get(pk=membership.network_id)
+    sync_dormancy(network, by)
+    _tell_officers(network, change, by)
     return change
+
+
+def _reviewers(network: Network) -> list[Person]:
+    """Who is told of a function change and may object: the BIN's officer, or, in a BIN
+    without one, the zone's staff."""
+    return officers_of(network) or _zone_staff(network)
+
+
+def _tell_officers(network: Network, change: RoleChange, by: Person | None) -> None:
+    """The officer hears of every function change someone else made."""
+    people = [p for p in _reviewers(network) if by is None or p.pk != by.pk]
+    _notify(
+        people,
+        "role_changed",
+        {"network": network, "change": change, "url": _url("governance:network", network.pk)},
+    )
 
 
 def apply_due_role_changes(now: datetime | None = None) -> int:
@@ -997,14 +1018,19 @@ def apply_due_role_changes(now: datetime | None = None) -> int:
     one twice."""
     now = now or timezone.now()
     applied = 0
-    due = RoleChange.objects.filter(
-        effective_at__lte=now, applied_at__isnull=True, dropped_at__isnull=True
-    ).values_list("pk", flat=True)
+    due = (
+        RoleChange.objects.filter(
+            effective_at__lte=now, applied_at__isnull=True, dropped_at__isnull=True
+        )
+        .filter(_reviewed(now))
+        .values_list("pk", flat=True)
+    )
     for pk in list(due):
         with transaction.atomic():
             change = (
                 RoleChange.objects.select_for_update()
                 .filter(pk=pk, applied_at__isnull=True, dropped_at__isnull=True)
+                .filter(_reviewed(now))
                 .first()
             )
             if change is None:
@@ -1039,6 +1065,77 @@ def apply_due_role_changes(now: datetime | None = None) -> int:
             sync_dormancy(Network.objects.get(pk=change.network_id), change.by)
             applied += 1
     return applied
+
+
+def _reviewed(now: datetime) -> Q:
+    """Changes the officer no longer holds back: none to review, approved, or the
+    objection period over."""
+    return Q(review_until__isnull=True) | Q(reviewed_at__isnull=False) | Q(review_until__lte=now)
+
+
+def _pending_review(change: RoleChange, by: Person) -> RoleChange:
+    """The change, locked, if `by` may still review it; refuses otherwise."""
+    _require(can_oversee(by, change.network))
+    locked = RoleChange.objects.select_for_update().select_related("network").get(pk=change.pk)
+    if not locked.awaiting_review or locked.review_until <= timezone.now():
+        raise ValidationError(
+            _("This function change is no longer waiting for the officer."), code="reviewed"
+        )
+    return locked
+
+
+def approve_role_change(change: RoleChange, by: Person) -> RoleChange:
+    """The officer agrees with a function a meeting gave: it takes effect on its date (at
+    once if that has come) without waiting for the end of the objection period."""
+    with transaction.atomic():
+        locked = _pending_review(change, by)
+        locked.reviewed_at, locked.reviewed_by = timezone.now(), by
+        locked.save(update_fields=["reviewed_at", "reviewed_by"])
+        audit.record(
+            by,
+            audit.Action.GOVERNANCE,
+            locked,
+            network=locked.network,
+            detail={"do": "role_change_approved"},
+        )
+    apply_due_role_changes()
+    locked.refresh_from_db()
+    return locked
+
+
+def object_to_role_change(change: RoleChange, by: Person, reason: str) -> RoleChange:
+    """The officer objects, with a reason, within the period: the function is not given,
+    and the coordinators and the person are told why."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why you object.")]})
+    now = timezone.now()
+    with transaction.atomic():
+        locked = _pending_review(change, by)
+        locked.reviewed_at, locked.reviewed_by = now, by
+        locked.objection = reason
+        locked.dropped_at, locked.drop_reason = now, "objection by the officer"
+        locked.save(
+            update_fields=["reviewed_at", "reviewed_by", "objection", "dropped_at", "drop_reason"]
+        )
+        audit.record(
+            by,
+            audit.Action.GOVERNANCE,
+            locked,
+            network=locked.network,
+            detail={"do": "role_change_objected"},
+        )
+        _notify(
+            [*coordinators_of(locked.network), locked.person],
+            "role_change_objected",
+            {
+                "network": locked.network,
+                "change": locked,
+                "reason": reason,
+                "url": _url("governance:network", locked.network_id),
+            },
+        )
+    return locked
 
 
 def _why_not(change: RoleChange, membership: Membership | None) -> str:
@@ -1156,7 +1253,34 @@ def _meeting_errors(network: Network, data: MeetingInput) -> dict[str, list[str]
         errors["kind"] = [_("An information session takes no decisions; members do.")]
     if data.kind == MeetingKind.MEMBERS and network.status == NetworkStatus.PROPOSED:
         errors["kind"] = [_("A proposed BIN first holds an information session.")]
+    days = rules_for(network).notice_days
+    if data.decisions and data.starts_at and data.starts_at < timezone.now() + timedelta(days=days):
+        errors.setdefault("starts_at", []).append(
+            _(
+                "A meeting that votes on a function is announced at least %(days)s days ahead "
+                "(the BIN's rules): choose a later date."
+            )
+            % {"days": days}
+        )
     return errors
+
+
+def _notice_given(meeting: Meeting) -> bool:
+    """The members were invited at least the BIN's notice before the meeting started."""
+    days = rules_for(meeting.network).notice_days
+    return meeting.starts_at - meeting.created_at >= timedelta(days=days)
+
+
+def _require_notice(meeting: Meeting) -> None:
+    if not _notice_given(meeting):
+        raise ValidationError(
+            _(
+                "This meeting was announced less than %(days)s days ahead; it cannot vote on a "
+                "function. Schedule a new meeting with enough notice."
+            )
+            % {"days": rules_for(meeting.network).notice_days},
+            code="short_notice",
+        )
 
 
 def _decision_checked(network: Network, item: DecisionInput, starts_at) -> DecisionInput:
@@ -1367,7 +1491,13 @@ def rules_for(network: Network) -> MeetingRules:
 
 
 def save_rules(
-    network: Network, by: Person, *, quorum_percent: int, quorum_minimum: int, proxies_allowed: bool
+    network: Network,
+    by: Person,
+    *,
+    quorum_percent: int,
+    quorum_minimum: int,
+    proxies_allowed: bool,
+    notice_days: int | None = None,
 ) -> MeetingRules:
     _require(can_run_meetings(by, network))
     if Decision.objects.filter(meeting__network=network, status=DecisionStatus.OPEN).exists():
@@ -1378,6 +1508,8 @@ def save_rules(
     rules.quorum_percent = quorum_percent
     rules.quorum_minimum = quorum_minimum
     rules.proxies_allowed = proxies_allowed
+    if notice_days is not None:
+        rules.notice_days = notice_days
     rules.full_clean(exclude=["network"])
     rules.save()
     audit.record(by, audit.Action.GOVERNANCE, rules, network=network, detail={"do": "rules"})
@@ -1422,6 +1554,7 @@ def open_vote(decision: Decision, by: Person) -> Decision:
         )
     if not meeting.attendances.exists():
         raise ValidationError(_("Record who is present before the vote."), code="no_attendance")
+    _require_notice(meeting)
     decision.status = DecisionStatus.OPEN
     decision.opened_at = timezone.now()
     decision.save(update_fields=["status", "opened_at"])
@@ -1509,8 +1642,15 @@ def tally(decision: Decision) -> Tally:
         abstain=counts.get(Choice.ABSTAIN, 0),
         present=len(present | represented),
         eligible=eligible,
-        quorum_required=max(rules.quorum_minimum, math.ceil(eligible * rules.quorum_percent / 100)),
+        quorum_required=quorum_for(rules, eligible),
     )
+
+
+def quorum_for(rules: MeetingRules, eligible: int) -> int:
+    """How many must be present or represented: the BIN's rules, never below the floors
+    (a row written around the model's checks changes nothing)."""
+    percent = max(rules.quorum_percent, QUORUM_PERCENT_FLOOR)
+    return max(rules.quorum_minimum, QUORUM_MINIMUM_FLOOR, math.ceil(eligible * percent / 100))
 
 
 def close_vote(decision: Decision, by: Person) -> Decision:
@@ -1526,6 +1666,7 @@ def close_vote(decision: Decision, by: Person) -> Decision:
         )
         if locked.status != DecisionStatus.OPEN:
             raise ValidationError(_("This vote is not open."), code="not_open")
+        _require_notice(locked.meeting)
         result = tally(locked)
         locked.status = DecisionStatus.CLOSED
         locked.closed_at = now
@@ -1543,7 +1684,7 @@ def close_vote(decision: Decision, by: Person) -> Decision:
             detail={"do": "vote_closed", "outcome": result.outcome},
         )
         if result.outcome == Outcome.ACCEPTED:
-            RoleChange.objects.create(
+            change = RoleChange.objects.create(
                 network=locked.meeting.network,
                 person_id=locked.candidate_id,
                 to_role=locked.function,
@@ -1551,9 +1692,25 @@ def close_vote(decision: Decision, by: Person) -> Decision:
                 decision=locked,
                 by=by,
                 reason="decision",
+                review_until=now + timedelta(days=OBJECTION_DAYS),
             )
+            _ask_officer_to_review(change)
     apply_due_role_changes(now)
     return locked
+
+
+def _ask_officer_to_review(change: RoleChange) -> None:
+    network = change.network
+    _notify(
+        _reviewers(network),
+        "role_change_review",
+        {
+            "network": network,
+            "change": change,
+            "candidate": change.person,
+            "url": _url("governance:role_change", change.pk),
+        },
+    )
 
 
 def write_minutes(meeting: Meeting, by: Person, text: str) -> Meeting:

@@ -54,4 +54,5 @@ urlpatterns: list = [
     path("decisions/<int:pk>/open/", views.open_vote, name="open_vote"),
     path("decisions/<int:pk>/vote/", views.vote, name="vote"),
     path("decisions/<int:pk>/close/", views.close_vote, name="close_vote"),
+    path("functions/<int:pk>/", views.role_change, name="role_change"),
 ]

@@ -52,6 +52,7 @@ from .forms import (
     ProxyForm,
     ReasonForm,
     RegistrationReplyForm,
+    RoleChangeReviewForm,
     RsvpForm,
     RulesForm,
     ScreeningForm,
@@ -71,6 +72,7 @@ from .models import (
     MeetingKind,
     MeetingStatus,
     Party,
+    RoleChange,
     Rsvp,
     Step,
     Vote,
@@ -852,6 +854,7 @@ def rules(request: HttpRequest, network_id: int) -> HttpResponse:
         initial={
             "quorum_percent": current.quorum_percent,
             "quorum_minimum": current.quorum_minimum,
+            "notice_days": current.notice_days,
             "proxies_allowed": current.proxies_allowed,
         },
     )
@@ -863,6 +866,57 @@ def rules(request: HttpRequest, network_id: int) -> HttpResponse:
         else:
             return _saved(request, _("The meeting rules are saved."), _network_url(found))
     return _form_page(request, form, title=_("Rules for votes"), network=found, submit=_("Save"))
+
+
+@login_required
+def role_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """The officer approves a function a meeting gave, or objects to it with a reason."""
+    change = get_object_or_404(
+        RoleChange.objects.select_related("network__municipality", "person", "decision__meeting"),
+        pk=pk,
+    )
+    if not services.can_see_meetings(request.user, change.network):
+        raise Http404
+    _allow(services.can_oversee(request.user, change.network))
+    form = RoleChangeReviewForm(request.POST or None)
+    if request.method == "POST" and change.awaiting_review and form.is_valid():
+        try:
+            if form.cleaned_data["verdict"] == "approve":
+                services.approve_role_change(change, request.user)
+                done = _("You approved the function.")
+            else:
+                services.object_to_role_change(change, request.user, form.cleaned_data["reason"])
+                done = _("You objected; the function is not given and the coordinator is told.")
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _saved(request, done, _network_url(change.network))
+    values = {
+        "name": change.person.full_name,
+        "function": change.get_to_role_display(),
+        "until": timezone.localtime(change.review_until).strftime("%d/%m/%Y %H:%M")
+        if change.review_until
+        else "",
+    }
+    if change.awaiting_review:
+        intro = (
+            _(
+                "A members' meeting voted to make %(name)s %(function)s. Without an objection "
+                "the function takes effect after %(until)s."
+            )
+            % values
+        )
+    else:
+        intro = _("This function change is no longer waiting for the officer.")
+        form = None
+    return _form_page(
+        request,
+        form,
+        title=_("A function given by a meeting"),
+        network=change.network,
+        submit=_("Send"),
+        intro=intro,
+    )
 
 
 @login_required

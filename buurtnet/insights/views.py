@@ -6,9 +6,6 @@ Who may not know a BIN or zone exists gets 404; who sees a BIN but does not over
 before the period is read.
 """
 
-import csv
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from buurtnet.csv_export import csv_response
 from buurtnet.governance.services import can_oversee, overseen_networks
 from buurtnet.networks.models import Network, PoliceZone
 from buurtnet.networks.permissions import Action, Standing
@@ -115,19 +113,11 @@ def _csv(request: HttpRequest, scope: Scope) -> HttpResponse:
         return HttpResponse(
             _("There is no such chart."), status=400, content_type="text/plain; charset=utf-8"
         )
-    out = io.StringIO()
-    out.write("\ufeff")  # the byte order mark: Excel then reads the file as UTF-8
-    writer = csv.writer(out)
-    writer.writerow([str(c) for c in series.columns])
-    for row in series.rows:
-        writer.writerow(["" if value is None else value for value in row])
     filename = (
         f"buurtnet-{slugify(scope.name) or 'dashboard'}-{series.key}-"
         f"{period.start.isoformat()}-{period.end.isoformat()}.csv"
     )
-    response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(series.columns, series.rows, filename)
 
 
 @require_GET

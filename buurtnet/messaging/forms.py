@@ -50,7 +50,15 @@ class ComposeForm(forms.Form):
             "shows whose contact details to fix."
         ),
     )
-    attachment = forms.FileField(label=_("Attachment (optional)"), required=False)
+    attachment = forms.FileField(
+        label=_("Attachment (optional)"),
+        required=False,
+        help_text=_(
+            "A PDF with text or a text file (.txt, .csv, .md), at most 5 MB. It is checked "
+            "like the message: no number plates, phone numbers, e-mail addresses or photos."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.txt,.csv,.tsv,.md"}),
+    )
     public = forms.BooleanField(
         label=_("Public notice"),
         required=False,
@@ -66,6 +74,14 @@ class ComposeForm(forms.Form):
         if not can_publish:
             # Only the police publish notices; the service refuses it from anyone else too.
             del self.fields["public"]
+        else:
+            # The police may also attach pictures and calendar files (messaging.attachments).
+            self.fields["attachment"].help_text = _(
+                "A PDF, a text file, a picture or a calendar file, at most 5 MB."
+            )
+            self.fields["attachment"].widget.attrs["accept"] = (
+                ".pdf,.txt,.csv,.tsv,.md,.ics,image/jpeg,image/png,image/gif,image/webp,.heic"
+            )
         for lang in LANGUAGES:
             self.fields[f"title_{lang}"] = forms.CharField(
                 label=_("Title"), max_length=150, required=False

@@ -5,12 +5,23 @@ channel in one transaction (see buurtnet.delivery). Which rule of which plan app
 copied onto the message's networks, so editing a plan later never changes a sent message.
 """
 
+import uuid
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from buurtnet.plans.models import MessageKind
+from buurtnet.private_files import clean_filename
+from buurtnet.reports.models import private_storage
+
+# What a stored attachment may be called on disk; anything else is stored without extension.
+STORED_SUFFIXES = frozenset(
+    {".pdf", ".txt", ".csv", ".tsv", ".md", ".ics"}
+    | {".jpg", ".png", ".gif", ".webp", ".heic", ".tif"}
+)
 
 
 class MessageStatus(models.TextChoices):
@@ -27,6 +38,16 @@ class TargetKind(models.TextChoices):
     MUNICIPALITY = "municipality", _("A municipality")
     ZONE = "zone", _("The whole zone")
     AREA = "area", _("An area drawn on the map")
+
+
+def attachment_path(message: "Message", filename: str) -> str:
+    """A generated name on disk (the sender's name never reaches the file system); the
+    sender's name, cleaned, is kept on the message for display and for the download."""
+    message.attachment_name = clean_filename(filename, default="attachment")
+    suffix = PurePosixPath(message.attachment_name).suffix.lower()
+    if suffix not in STORED_SUFFIXES:
+        suffix = ""
+    return timezone.now().strftime(f"messages/%Y/%m/{uuid.uuid4().hex}{suffix}")
 
 
 class Message(models.Model):
@@ -59,12 +80,17 @@ class Message(models.Model):
         related_name="forwards",
         help_text=_("The police message a coordinator forwarded."),
     )
+    # Stored privately, served only by messaging.attachment_views to whoever may read the
+    # message.
     attachment = models.FileField(
         _("attachment"),
-        upload_to="messages/%Y/%m/",
+        storage=private_storage,
+        upload_to=attachment_path,
+        max_length=200,
         blank=True,
         help_text=_("A PDF leaflet, for example. Photos of suspects may not be shared."),
     )
+    attachment_name = models.CharField(_("attachment name"), max_length=120, blank=True)
     scheduled_for = models.DateTimeField(_("send at"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)

@@ -14,18 +14,20 @@ from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Out
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from buurtnet import limits
 from buurtnet.delivery import outbox
 from buurtnet.delivery.models import Delivery, DeliveryState
 from buurtnet.delivery.services import notify_person
 from buurtnet.networks.models import Membership, MembershipStatus, Network, PoliceZone, Role
 from buurtnet.networks.permissions import Standing
+from buurtnet.people import phones
 from buurtnet.people.models import Channel, Person
 from buurtnet.people.phones import normalize_phone
 from buurtnet.plans.models import POLICE_ROLES, MessageKind, PoliceRoute, SenderRole
 from buurtnet.plans.services import EffectivePlan, effective_plans, sender_roles
 from buurtnet.webhooks import services as webhooks
 
-from . import content_check, sms_segments, targets
+from . import attachments, content_check, sms_segments, targets
 from .models import (
     ForwardStage,
     Message,
@@ -248,14 +250,23 @@ def validate(sender: Person, draft: Draft, preview: Preview) -> None:
                 findings = [f for f in findings if f.kind == "plate"]
             for finding in findings:
                 add(f"{name}_{lang}", finding.explanation)
-    if draft.attachment is not None and not police:
-        draft.attachment.seek(0)
-        data = draft.attachment.read()
-        draft.attachment.seek(0)
-        for finding in content_check.check_attachment(data, draft.attachment.name):
-            add("attachment", finding.explanation)
+    if draft.attachment is not None and "attachment" not in errors:
+        for explanation in attachments.check(
+            _uploaded_bytes(draft.attachment),
+            draft.attachment.name,
+            trusted=police and not draft.public,
+            allow_plates=plates_allowed,
+        ):
+            add("attachment", explanation)
     if errors:
         raise ValidationError(errors)
+
+
+def _uploaded_bytes(upload) -> bytes:
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    return data
 
 
 # --- Audience and preview ----------------------------------------------------------------
@@ -327,7 +338,12 @@ def _usable_sql(channel: str) -> str:
         # The confirmed address, joined once as "e" by the queries that use this.
         return "(e.id IS NOT NULL)"
     if channel in ("sms", "voice"):
-        return "(p.phone <> '' AND p.phone_verified_at IS NOT NULL)"
+        # A text to a mobile only, a call to a mobile or landline, of an allowed country:
+        # phones.reachable on the facts Person stores beside the number.
+        return (
+            "(p.phone <> '' AND p.phone_verified_at IS NOT NULL "
+            f"AND {phones.reachable_sql('p', channel)})"
+        )
     if channel == "push":
         return "EXISTS (SELECT 1 FROM delivery_pushsubscription s WHERE s.person_id = p.id)"
     return "1=1"
@@ -337,7 +353,14 @@ def _skip_reason_sql(channel: str) -> str:
     if channel == "email":
         return "'email_unverified'"
     if channel in ("sms", "voice"):
-        return "CASE WHEN p.phone = '' THEN 'phone_missing' ELSE 'phone_unverified' END"
+        # The order of delivery.worker.phone_unusable_reason.
+        return (
+            "CASE WHEN p.phone = '' THEN 'phone_missing' "
+            "WHEN p.phone_verified_at IS NULL THEN 'phone_unverified' "
+            f"WHEN NOT {phones.allowed_region_sql('p')} THEN 'phone_country' "
+            f"WHEN p.phone_kind = '{phones.LANDLINE}' THEN 'phone_not_mobile' "
+            "ELSE 'phone_special' END"
+        )
     if channel == "push":
         return "'no_push'"
     return "''"
@@ -362,6 +385,8 @@ def submit(sender: Person, draft: Draft, *, hold_for_officer: bool = False) -> M
             route.needs_approval = True
             route.rule = {**route.rule, "approver": "officer"}
     with transaction.atomic():
+        if draft.kind == MessageKind.RELAY:
+            _check_relay_rate(sender, [route.network for route in preview.routes])
         message = _create(sender, zone, draft, preview)
         if preview.needs_approval:
             message.status = MessageStatus.AWAITING_APPROVAL
@@ -374,6 +399,23 @@ def submit(sender: Person, draft: Draft, *, hold_for_officer: bool = False) -> M
         else:
             send(message)
     return message
+
+
+def _check_relay_rate(sender: Person, networks: list[Network]) -> None:
+    """A relay reaches every member of the BIN (or its officer first, for approval): one
+    coordinator cannot flood them. Counted per BIN, whatever became of the earlier ones."""
+    limits.serialize_for(sender.pk)
+    relays = Message.objects.filter(sender=sender, kind=MessageKind.RELAY)
+    for network in networks:
+        limits.check_rate(
+            relays.filter(networks__network=network),
+            "relay_network",
+            _(
+                "You composed %(count)d relays for %(bin)s in the last %(period)s. You can "
+                "send another one %(wait)s."
+            ),
+            values={"bin": network.name},
+        )
 
 
 def _create(sender: Person, zone: PoliceZone, draft: Draft, preview: Preview) -> Message:
@@ -391,7 +433,8 @@ def _create(sender: Person, zone: PoliceZone, draft: Draft, preview: Preview) ->
         public=draft.public,
     )
     if draft.attachment is not None:
-        message.attachment.save(draft.attachment.name, draft.attachment, save=True)
+        name = attachments.display_name(_uploaded_bytes(draft.attachment), draft.attachment.name)
+        message.attachment.save(name, draft.attachment, save=True)
     MessageText.objects.bulk_create(
         MessageText(
             message=message,
@@ -826,17 +869,40 @@ def reply(recipient: Recipient, body: str, channel: str = "inapp") -> Reply:
         raise ValidationError(_("Answer a report on the report's own page."))
     if not body:
         raise ValidationError({"body": _("Write your reply first.")})
-    mark_seen(recipient)
-    created = Reply.objects.create(
-        message_id=recipient.message_id,
-        recipient=recipient,
-        author_id=recipient.person_id,
-        channel=channel,
-        body=body[:4000],
-    )
-    message = recipient.message
-    notify_person(message.sender, "messaging/email/reply_received", {"message": message})
+    with transaction.atomic():
+        _check_reply_rate(recipient)
+        mark_seen(recipient)
+        created = Reply.objects.create(
+            message_id=recipient.message_id,
+            recipient=recipient,
+            author_id=recipient.person_id,
+            channel=channel,
+            body=body[:4000],
+        )
+        message = recipient.message
+        notify_person(message.sender, "messaging/email/reply_received", {"message": message})
     return created
+
+
+def _check_reply_rate(recipient: Recipient) -> None:
+    """Every reply e-mails the message's sender: one member cannot flood that inbox."""
+    limits.serialize_for(recipient.person_id)
+    own = Reply.objects.filter(author_id=recipient.person_id)
+    limits.check_rate(
+        own.filter(message_id=recipient.message_id),
+        "reply_message",
+        _(
+            "You already answered this message %(count)d times in the last %(period)s. You "
+            "can reply again %(wait)s."
+        ),
+        field="received_at",
+    )
+    limits.check_rate(
+        own,
+        "reply_person",
+        _("You sent %(count)d replies in the last %(period)s. You can reply again %(wait)s."),
+        field="received_at",
+    )
 
 
 def reply_by_phone(phone: str, text: str, channel: str = "sms") -> str:
@@ -864,7 +930,11 @@ def reply_by_phone(phone: str, text: str, channel: str = "sms") -> str:
     if words in ACKNOWLEDGE_WORDS:
         acknowledge(recipient)
         return "acknowledged"
-    reply(recipient, text, channel=channel)
+    try:
+        reply(recipient, text, channel=channel)
+    except limits.RateLimited:
+        # The provider must not retry it; the text is dropped like any flood.
+        return "limited"
     return "replied"
 
 

@@ -1,10 +1,11 @@
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from buurtnet.delivery.models import DeliveryState
 from buurtnet.form_errors import apply_errors
@@ -17,7 +18,7 @@ from buurtnet.plans.models import MessageKind
 from . import services
 from .forms import ComposeForm, ForwardForm, ReplyForm
 from .models import Message, MessageNetwork, MessageStatus, Recipient
-from .rendering import recipient_from_token
+from .rendering import read_seen_token
 from .targets import RECEIVING_STATUSES
 
 
@@ -210,6 +211,8 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(Message, pk=pk)
+    if not services.can_manage(request.user, message):
+        raise Http404  # as for a message that does not exist (docs/permissions.md)
     approve = request.POST.get("decision") == "approve"
     try:
         services.decide(message, request.user, approve, request.POST.get("note", ""))
@@ -289,10 +292,10 @@ def inbox_item(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "messaging/inbox_item.html", _item_context(recipient, form))
 
 
-def _item_context(recipient: Recipient, form=None, token: str = "") -> dict:
+def _item_context(recipient: Recipient, form=None) -> dict:
     texts = {t.language: t for t in recipient.message.texts.all()}
     text = texts.get(recipient.language) or texts.get(recipient.message.language)
-    context = {"recipient": recipient, "text": text, "form": form, "token": token}
+    context = {"recipient": recipient, "text": text, "form": form}
     if recipient.message.kind == MessageKind.REPORT:
         # A member's report reaches the police as a message; its page is the report.
         from buurtnet.reports.services import report_url_for_message
@@ -312,19 +315,78 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("messaging:inbox_item", recipient.pk)
 
 
+# The tokens of the seen links this browser opened, by recipient id (the latest few).
+SEEN_SESSION_KEY = "messaging_seen_links"
+SEEN_LINKS_KEPT = 20
+
+
+@require_GET
 def seen(request: HttpRequest, token: str) -> HttpResponse:
-    """The one-click link in e-mails: no log-in needed, the signed token names the recipient."""
-    recipient_id = recipient_from_token(token)
+    """The link in e-mails: the signed token names the recipient row and its person, so the
+    message opens without logging in. As Django's PasswordResetConfirmView does, the token
+    goes into the session and the browser is sent on to an address without it, so it stays
+    out of the address bar, the history, later access-log lines and Referer headers.
+    Opening marks nothing: mail filters open every link they see."""
+    recipient, problem = _seen_recipient(token)
+    if recipient is None:
+        return _seen_refused(request, problem)
+    links = {
+        pk: kept
+        for pk, kept in request.session.get(SEEN_SESSION_KEY, {}).items()
+        if pk != str(recipient.pk)
+    }
+    links[str(recipient.pk)] = token
+    request.session[SEEN_SESSION_KEY] = dict(list(links.items())[-SEEN_LINKS_KEPT:])
+    return _private(redirect("messaging:seen_message", recipient.pk))
+
+
+@require_http_methods(["GET", "POST"])
+def seen_message(request: HttpRequest, pk: int) -> HttpResponse:
+    """The message of a seen link opened in this browser; confirming it is a POST (with the
+    usual CSRF token: the form is on this page, in the browser the link opened)."""
+    token = request.session.get(SEEN_SESSION_KEY, {}).get(str(pk), "")
+    recipient, problem = _seen_recipient(token)
+    if recipient is None or recipient.pk != pk:
+        return _seen_refused(request, problem or "invalid")
+    if request.method == "POST":
+        services.acknowledge(recipient)
+        return _private(redirect("messaging:seen_message", recipient.pk))
+    return _private(render(request, "messaging/seen.html", _item_context(recipient)))
+
+
+def _seen_recipient(token: str) -> tuple[Recipient | None, str]:
+    """The recipient row a seen token names, if it still belongs to the person the token
+    names; else None and why ("expired" or "invalid")."""
+    try:
+        recipient_id, person_id = read_seen_token(token)
+    except signing.SignatureExpired:
+        return None, "expired"
+    except signing.BadSignature:
+        return None, "invalid"
     recipient = (
         Recipient.objects.select_related("message", "link__network")
         .prefetch_related("message__texts")
-        .filter(pk=recipient_id, message__status=MessageStatus.SENT)
+        .filter(pk=recipient_id, person_id=person_id, message__status=MessageStatus.SENT)
         .first()
     )
-    if recipient is None:
-        return render(request, "messaging/seen_invalid.html", status=404)
-    if request.method == "POST":
-        services.acknowledge(recipient)
-    else:
-        services.mark_seen(recipient)
-    return render(request, "messaging/seen.html", _item_context(recipient, token=token))
+    return recipient, "" if recipient else "invalid"
+
+
+def _seen_refused(request: HttpRequest, problem: str) -> HttpResponse:
+    expired = problem == "expired"
+    return _private(
+        render(
+            request,
+            "messaging/seen_invalid.html",
+            {"expired": expired},
+            status=410 if expired else 404,
+        )
+    )
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """A page reached through a capability link: kept out of every cache and sending no
+    Referer to the pages it links to."""
+    response["Cache-Control"] = "no-store, private"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

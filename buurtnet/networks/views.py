@@ -284,7 +284,10 @@ OWN_ACTION_MESSAGES = {
 def membership_action(request: HttpRequest, membership_id: int, action: str) -> HttpResponse:
     if action not in OWN_ACTIONS:
         raise PermissionDenied
-    membership = get_object_or_404(Membership.objects.select_related("network"), pk=membership_id)
+    # One's own membership only: another's answers as one that does not exist.
+    membership = get_object_or_404(
+        Membership.objects.select_related("network"), pk=membership_id, person=request.user
+    )
     try:
         OWN_ACTIONS[action](membership, request.user)
     except ValidationError as exc:

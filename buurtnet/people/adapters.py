@@ -1,6 +1,10 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
+from buurtnet.audit.services import client_ip
 from buurtnet.delivery.services import enqueue_email
 
 from .models import Language
@@ -9,6 +13,22 @@ from .models import Language
 class AccountAdapter(DefaultAccountAdapter):
     """Sends allauth's mails through the task workers, so a slow SMTP server never
     blocks a sign-up and a failed send is retried by the worker, not lost."""
+
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": _(
+            "Too many wrong passwords. Wait a minute, or log in with a code sent to your e-mail "
+            "address."
+        ),
+    }
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The client's address as the audit log sees it: X-Forwarded-For is believed only
+        behind TRUSTED_PROXY_COUNT proxies, so the throttle counts per person, not per proxy."""
+        ip = client_ip(request.META)
+        if not ip:
+            raise PermissionDenied("Unable to determine the client's address")
+        return ip
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         message = self.render_mail(template_prefix, email, context)

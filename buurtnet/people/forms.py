@@ -1,7 +1,24 @@
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 
 from .models import Channel, Language, Person
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up, with an existing address costing what a new one costs.
+
+    For an address already registered allauth creates nothing and mails the owner instead
+    (ACCOUNT_PREVENT_ENUMERATION): the page is the same, but without the password hash, the
+    slowest step of a real sign-up, the answer came back faster and told who is registered.
+    So the password is hashed (and thrown away) there too; both paths queue one mail.
+    """
+
+    def try_save(self, request):
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
 
 
 class ProfileForm(forms.ModelForm):
@@ -19,16 +36,19 @@ class ProfileForm(forms.ModelForm):
 
 class PhoneForm(forms.Form):
     phone = forms.CharField(
-        label=_("Mobile phone number"),
+        label=_("Phone number"),
         max_length=30,
-        help_text=_("For example 0470 12 34 56. We text you a code to check it."),
+        help_text=_(
+            "For example 0470 12 34 56. We text a code to a mobile number; a landline gets a "
+            "voice call with the code, and messages by voice call only."
+        ),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
 
 
 class PhoneCodeForm(forms.Form):
     code = forms.CharField(
-        label=_("The six-digit code we texted you"),
+        label=_("The six-digit code we sent you"),
         max_length=12,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )

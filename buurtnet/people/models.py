@@ -4,7 +4,15 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .phones import validate_phone
+from .phones import (
+    LANDLINE,
+    MOBILE,
+    SPECIAL,
+    can_receive_calls,
+    can_receive_sms,
+    number_facts,
+    validate_phone,
+)
 
 
 class Language(models.TextChoices):
@@ -62,6 +70,22 @@ class Person(AbstractBaseUser, PermissionsMixin):
         help_text=_("For example 0470 12 34 56 or +32 470 12 34 56."),
     )
     phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True)
+    # Derived from phone on every save (see `save`), for the SQL that picks who gets a
+    # text or a call: the same rule as `can_receive_sms` / `can_receive_calls`.
+    phone_region = models.CharField(
+        _("phone number's country"), max_length=3, blank=True, editable=False
+    )
+    phone_kind = models.CharField(
+        _("kind of phone number"),
+        max_length=8,
+        blank=True,
+        editable=False,
+        choices=[
+            (MOBILE, _("Mobile")),
+            (LANDLINE, _("Landline")),
+            (SPECIAL, _("Special number")),
+        ],
+    )
     street = models.CharField(_("street"), max_length=120, blank=True)
     house_number = models.CharField(_("house number"), max_length=12, blank=True)
     postcode = models.CharField(_("postcode"), max_length=4, blank=True)
@@ -108,6 +132,11 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs):
         self.email = (self.email or "").lower()
+        if "phone" not in self.get_deferred_fields():
+            self.phone_region, self.phone_kind = number_facts(self.phone)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "phone" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "phone_region", "phone_kind"}
         super().save(*args, **kwargs)
 
     @property
@@ -117,6 +146,16 @@ class Person(AbstractBaseUser, PermissionsMixin):
     @property
     def phone_verified(self) -> bool:
         return bool(self.phone) and self.phone_verified_at is not None
+
+    @property
+    def can_receive_sms(self) -> bool:
+        """A confirmed mobile number of an allowed country: a landline never gets a text."""
+        return self.phone_verified and can_receive_sms(self.phone)
+
+    @property
+    def can_receive_calls(self) -> bool:
+        """A confirmed mobile or landline number of an allowed country."""
+        return self.phone_verified and can_receive_calls(self.phone)
 
     @property
     def address_line(self) -> str:

@@ -13,8 +13,9 @@ from django.utils.translation import override
 
 from buurtnet.delivery.services import enqueue_sms
 
+from . import tasks
 from .models import Channel, Person, PhoneVerification
-from .phones import normalize_phone
+from .phones import can_receive_sms, check_contact_number, check_sms_number, normalize_phone
 
 # At most this many codes per person per hour: an SMS costs money and can be abused.
 MAX_CODES_PER_HOUR = 5
@@ -25,10 +26,16 @@ def _hash_code(person: Person, code: str) -> str:
 
 
 def start_phone_verification(person: Person, raw_phone: str) -> PhoneVerification:
-    """Store the (normalised) phone number and text a six-digit code to it."""
+    """Store the (normalised) phone number and send a six-digit code to it.
+
+    A mobile number gets the code by text message; a landline, which never gets a text,
+    gets it read out in a voice call. Numbers of countries not allowed, and special numbers
+    (premium rate…), are refused: they are how SMS toll fraud makes money.
+    """
     phone = normalize_phone(raw_phone)
     if not phone:
-        raise ValidationError(_("Enter your mobile phone number."), code="required")
+        raise ValidationError(_("Enter your phone number."), code="required")
+    check_contact_number(phone)
     now = timezone.now()
     recent = PhoneVerification.objects.filter(
         person=person, created_at__gte=now - timedelta(hours=1)
@@ -42,20 +49,31 @@ def start_phone_verification(person: Person, raw_phone: str) -> PhoneVerificatio
         if person.phone != phone:
             person.phone = phone
             person.phone_verified_at = None
-            person.save(update_fields=["phone", "phone_verified_at"])
+            if not can_receive_sms(phone):
+                person.channels = [c for c in (person.channels or []) if c != Channel.SMS]
+            person.save(update_fields=["phone", "phone_verified_at", "channels"])
         verification = PhoneVerification.objects.create(
             person=person,
             phone=phone,
             code_hash=_hash_code(person, code),
             expires_at=now + timedelta(minutes=settings.PHONE_CODE_TTL_MINUTES),
         )
-        with override(person.language):
-            text = _("Your Buurtnet code is %(code)s. It is valid for %(minutes)s minutes.") % {
-                "code": code,
-                "minutes": settings.PHONE_CODE_TTL_MINUTES,
-            }
-        enqueue_sms(phone, text)
+        _send_code(person, phone, code)
     return verification
+
+
+def _send_code(person: Person, phone: str, code: str) -> None:
+    minutes = settings.PHONE_CODE_TTL_MINUTES
+    with override(person.language):
+        if can_receive_sms(phone):
+            text = _("Your Buurtnet code is %(code)s. It is valid for %(minutes)s minutes.")
+            enqueue_sms(phone, text % {"code": code, "minutes": minutes})
+            return
+        # Digits apart, so text-to-speech reads "4 0 1…", not "four hundred and one thousand".
+        spoken = " ".join(code)
+        text = _("Your Buurtnet code is %(code)s. I repeat: %(code)s.") % {"code": spoken}
+    language = person.language
+    transaction.on_commit(lambda: tasks.call_phone_code.enqueue(phone, text, language))
 
 
 def confirm_phone(person: Person, code: str) -> None:
@@ -120,6 +138,13 @@ def update_preferences(
     if Channel.SMS in channels and not person.phone_verified:
         raise ValidationError(
             _("Confirm your mobile phone number before you choose SMS."), code="phone_unverified"
+        )
+    if Channel.SMS in channels:
+        check_sms_number(person.phone)
+    if Channel.VOICE in channels and not person.phone_verified:
+        raise ValidationError(
+            _("Confirm your phone number before you choose voice calls."),
+            code="phone_unverified",
         )
     if (quiet_hours_start is None) != (quiet_hours_end is None):
         raise ValidationError(

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from . import services
 from .forms import PhoneCodeForm, PhoneForm, PreferencesForm, ProfileForm
-from .phones import display_phone
+from .phones import can_receive_sms, display_phone
 
 
 def _next_url(request: HttpRequest, default: str = "home") -> str:
@@ -42,10 +42,11 @@ def phone(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 phone_form.add_error("phone", exc)
             else:
-                messages.info(
-                    request,
-                    _("We texted a code to %(phone)s.") % {"phone": display_phone(person.phone)},
-                )
+                if can_receive_sms(person.phone):
+                    sent = _("We texted a code to %(phone)s.")
+                else:
+                    sent = _("We are calling %(phone)s to read out your code.")
+                messages.info(request, sent % {"phone": display_phone(person.phone)})
     elif request.method == "POST" and "code" in request.POST:
         code_form = PhoneCodeForm(request.POST)
         if code_form.is_valid():

@@ -9,7 +9,13 @@ import nh3
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "h4", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
-LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+# The plain-text patterns run in linear time on any text: a scan stops where the next match
+# could start (a "[" for links, an opening "*" or "_" for emphasis) instead of reading to the
+# end of the text again from every start.
+LINK = re.compile(r"\[([^\]\[]++)\]\(([^)\s\[]++)\)")
+BOLD = re.compile(r"(\*\*|__)(.+?)\1")
+# Inside emphasis, "*" and "_" only within a word (snake_case); any other one ends the scan.
+EMPHASIS = re.compile(r"(?<!\w)[*_](\S(?:[^\n*_]|(?<=\w)[*_](?=\w))*+)[*_](?!\w)")
 
 
 def to_html(text: str) -> str:
@@ -27,8 +33,8 @@ def to_html(text: str) -> str:
 def to_text(text: str) -> str:
     """The plain-text version for e-mail and SMS: emphasis marks dropped, links spelled out."""
     text = LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text or "")
-    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<!\w)[*_](\S.*?)[*_](?!\w)", r"\1", text)
+    text = BOLD.sub(r"\2", text)
+    text = EMPHASIS.sub(r"\1", text)
     text = re.sub(r"^#{1,6}\s*", "", text, flags=re.M)
     # Raw HTML in the Markdown is dropped, not shown as tags in an e-mail or SMS.
     return html.unescape(nh3.clean(text, tags=set())).strip()

@@ -115,8 +115,11 @@ def give_consent(person: Person, kind: str) -> bool:
             # An older version in force is superseded by the new agreement.
             current.update(withdrawn_at=timezone.now())
             Consent.objects.create(person=person, kind=purpose, version=version)
-        needs_phone = purpose in (ConsentKind.SMS, ConsentKind.VOICE)
-        if needs_phone and not person.phone_verified:
+        # The channel goes on only where the confirmed number can take it: a text needs a
+        # mobile, a call a mobile or landline, both of an allowed country.
+        if purpose == ConsentKind.SMS and not person.can_receive_sms:
+            return False
+        if purpose == ConsentKind.VOICE and not person.can_receive_calls:
             return False
         channels = list(person.channels or [])
         added = [c for c in PURPOSE_CHANNELS[purpose] if c not in channels]

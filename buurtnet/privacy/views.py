@@ -98,8 +98,8 @@ def give(request: HttpRequest, kind: str) -> HttpResponse:
             messages.info(
                 request,
                 _(
-                    "Your consent is recorded. Confirm your mobile phone number to receive "
-                    "messages on it."
+                    "Your consent is recorded. The channel goes on once you have confirmed a "
+                    "phone number that can take it: text messages go to mobile numbers only."
                 ),
             )
     return redirect(_back(request))

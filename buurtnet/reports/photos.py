@@ -10,6 +10,15 @@ So every photo is decoded and re-encoded from its pixels only: the EXIF orientat
 the colours are brought to sRGB, the picture is shrunk to a sensible size and written as a fresh
 JPEG without any metadata at all. What a file is, is decided by its content (magic bytes and
 Pillow actually decoding it), never by its name or the content type the browser claims.
+
+Decoding happens within a fixed memory budget (IMAGE_DECODE_MAX_BYTES). A small file can hold
+a huge picture: a 300 KB PNG of 6300 x 6300 pixels at 16 bits stays under the pixel limit but
+cost about 490 MB in the web process. So before any pixel is decoded, the memory the decoded
+picture will take is computed from the header (width x height x the bytes Pillow keeps per
+pixel for that mode) and a picture over the budget is refused. A JPEG is first asked to decode
+at a reduced scale (libjpeg's draft mode), so a large phone JPEG fits; PNG and HEIC cannot be
+decoded smaller and count at full size. After decoding, the picture is shrunk before any other
+conversion, so no full-size copy is made.
 """
 
 from __future__ import annotations
@@ -21,13 +30,14 @@ import pillow_heif
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageMode, ImageOps
 
 pillow_heif.register_heif_opener()
 
 DEFAULT_MAX_BYTES = 15 * 1024 * 1024
 DEFAULT_MAX_SIDE = 1600
 DEFAULT_MAX_PIXELS = 40_000_000
+DEFAULT_DECODE_MAX_BYTES = 96 * 1024 * 1024
 JPEG_QUALITY = 82
 
 # Brands (ISO BMFF "ftyp" major brand) of HEIF still images, as written by phones.
@@ -57,13 +67,16 @@ class CleanPhoto:
 def clean_photo(data: bytes) -> CleanPhoto:
     """Validate an uploaded photo and return it re-encoded as a bare JPEG.
 
-    Raises ValidationError with code "too_large", "not_image" or "too_many_pixels".
+    Raises ValidationError with code "too_large", "not_image", "too_many_pixels" or
+    "too_much_memory".
     """
     _check_byte_size(data)
     kind = _sniff_kind(data)
     try:
         image = _open(data, kind)
         _check_pixel_count(image)
+        _plan_decode(image)
+        _check_decode_budget(image)
         image = _decode_upright(image)
         image = _to_srgb(image)
         image = _shrink(image, _max_side())
@@ -92,6 +105,10 @@ def _max_pixels() -> int:
     return int(getattr(settings, "REPORT_PHOTO_MAX_PIXELS", DEFAULT_MAX_PIXELS))
 
 
+def _decode_max_bytes() -> int:
+    return int(getattr(settings, "IMAGE_DECODE_MAX_BYTES", DEFAULT_DECODE_MAX_BYTES))
+
+
 # -- errors ---------------------------------------------------------------------------------
 
 
@@ -106,6 +123,16 @@ def _too_many_pixels_error() -> ValidationError:
         _("This photo has too many pixels. Send a photo of at most %(limit)s megapixels."),
         code="too_many_pixels",
         params={"limit": _format_number(_max_pixels() / 1_000_000)},
+    )
+
+
+def _too_much_memory_error() -> ValidationError:
+    return ValidationError(
+        _(
+            "This photo is too large to process. Send a smaller photo, or a JPEG: most phones "
+            "can share a photo at a reduced size."
+        ),
+        code="too_much_memory",
     )
 
 
@@ -143,6 +170,25 @@ def _check_pixel_count(image: Image.Image) -> None:
         raise _too_many_pixels_error()
 
 
+def decoded_bytes(mode: str, size: tuple[int, int]) -> int:
+    """The memory Pillow takes for the pixels of a picture of this mode and size.
+
+    A single band takes its own width (1 byte for "L" and "P", 2 for 16-bit "I;16", 4 for "I"
+    and "F"); several 8-bit bands are kept as 4 bytes per pixel ("RGB" is stored as "RGBX").
+    """
+    description = ImageMode.getmode(mode)
+    band_bytes = max(1, int(description.typestr[-1]))
+    bands = len(description.bands)
+    per_pixel = band_bytes if bands == 1 else max(4, bands * band_bytes)
+    return size[0] * size[1] * per_pixel
+
+
+def _check_decode_budget(image: Image.Image) -> None:
+    """Refuse, from the header alone, a picture whose decoded pixels would exceed the budget."""
+    if decoded_bytes(image.mode, image.size) > _decode_max_bytes():
+        raise _too_much_memory_error()
+
+
 # -- pipeline -------------------------------------------------------------------------------
 
 
@@ -154,13 +200,37 @@ def _open(data: bytes, kind: str) -> Image.Image:
     return image
 
 
-def _decode_upright(image: Image.Image) -> Image.Image:
-    """Decode the pixels (cheaply scaled down for JPEG) and apply the EXIF orientation."""
+def _plan_decode(image: Image.Image) -> None:
+    """Ask libjpeg to decode a large JPEG at 1/2, 1/4 or 1/8 scale (no pixel is decoded yet).
+
+    Preferably at least twice the target size, for a sharp result; at least the target size
+    where twice would not fit in the decode budget. Other formats decode at full size.
+    """
+    if image.format not in ("JPEG", "MPO"):
+        return
     target = _fit_within(image.width, image.height, _max_side())
-    if image.format in ("JPEG", "MPO") and target != image.size:
-        # Let libjpeg decode at 1/2, 1/4 or 1/8 scale, staying at least twice the target.
-        image.draft(None, (target[0] * 2, target[1] * 2))
+    if target == image.size:
+        return
+    requested = (target[0] * 2, target[1] * 2)
+    if decoded_bytes(image.mode, _draft_size(image.size, requested)) > _decode_max_bytes():
+        requested = target
+    image.draft(None, requested)
+
+
+def _draft_size(size: tuple[int, int], requested: tuple[int, int]) -> tuple[int, int]:
+    """The size libjpeg decodes at when asked for at least `requested` (as Image.draft does)."""
+    ratio = min(size[0] // requested[0], size[1] // requested[1])
+    scale = next(step for step in (8, 4, 2, 1) if ratio >= step or step == 1)
+    return (size[0] + scale - 1) // scale, (size[1] + scale - 1) // scale
+
+
+def _decode_upright(image: Image.Image) -> Image.Image:
+    """Decode the pixels, shrink them at once and apply the EXIF orientation."""
     image.load()
+    if image.mode not in ("1", "P"):
+        # Shrinking first keeps every later conversion small; a palette is resized only after
+        # conversion to RGB, which Pillow would otherwise do by the nearest pixel.
+        image = _shrink(image, _max_side())
     return ImageOps.exif_transpose(image)
 
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from buurtnet import limits
 from buurtnet.audit import services as audit
 from buurtnet.delivery.services import notify_person
 from buurtnet.messaging import content_check, sms_segments
@@ -268,6 +269,7 @@ def file_report(reporter: Person, data: ReportInput) -> Report:
     category, cleaned = _validated(reporter, network, data)
     try:
         with transaction.atomic():
+            _check_report_rate(reporter, network)
             report = _create(reporter, network, category, data, plan_version, rule, cleaned)
             _route(report)
             webhooks.emit(network.municipality.zone_id, "report.created", _webhook(report))
@@ -280,6 +282,29 @@ def file_report(reporter: Person, data: ReportInput) -> Report:
             raise
         return earlier
     return report
+
+
+def _check_report_rate(reporter: Person, network: Network) -> None:
+    """Every report e-mails the police: a member (or a group of accounts in one BIN) cannot
+    flood their inbox. Reports the officer made of replies do not count."""
+    limits.serialize_for(reporter.pk)
+    filed = Report.objects.filter(source=Source.FORM)
+    limits.check_rate(
+        filed.filter(reporter=reporter),
+        "report_person",
+        _(
+            "You sent %(count)d reports in the last %(period)s. You can send another one "
+            "%(wait)s. An emergency? Call 112, or the police on 101."
+        ),
+    )
+    limits.check_rate(
+        filed.filter(network=network),
+        "report_network",
+        _(
+            "The police of your BIN received %(count)d reports in the last %(period)s. You "
+            "can send yours %(wait)s. An emergency? Call 112, or the police on 101."
+        ),
+    )
 
 
 def _may_report(person: Person, network: Network) -> bool:

@@ -54,10 +54,12 @@ def new(request: HttpRequest) -> HttpResponse:
         try:
             report = services.file_report(request.user, form.report_input())
         except ValidationError as exc:
-            errors = exc.message_dict
-            # The place has no field of its own: its error goes with the map.
+            # The place has no field of its own: its error goes with the map. A limit
+            # reached is an error of the whole form.
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
             location_errors = errors.pop("location", [])
-            apply_errors(form, ValidationError(errors))
+            for name, messages in errors.items():
+                form.add_error(name if name in form.fields else None, messages)
         else:
             flash.success(request, _("Thank you. Your report went to the police of your BIN."))
             return redirect(f"{report.get_absolute_url()}?filed=1")

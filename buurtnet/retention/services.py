@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from buurtnet.audit.services import retention_days as audit_retention_days
 from buurtnet.delivery.models import Delivery, OutboxMessage
-from buurtnet.messaging.models import Message, Recipient, Reply
+from buurtnet.messaging.models import Message, MessageText, Recipient, Reply
 from buurtnet.networks.models import Membership, MembershipStatus, PoliceZone
 from buurtnet.networks.permissions import Standing
 from buurtnet.reports.models import Report, ReportEvent, ReportPhoto, ReportStatus
@@ -136,9 +137,17 @@ def _purge_left_members(zone_id: int, cutoff: datetime) -> int:
 def _anonymise_closed_reports(zone_id: int, cutoff: datetime) -> int:
     """Reports closed before the cutoff lose everything that points to a person: the
     reporter, the description, the number plate, the member's reply it came from, the
-    photos (rows now, files once the batch is committed). What is left counts in the
+    photos (rows now, files once the batch is committed), and every copy of their text
+    in the messaging tables (see `_erase_report_copies`). What is left counts in the
     figures: category, time, place in the BIN, status and outcome."""
     has_photos = Exists(ReportPhoto.objects.filter(report=OuterRef("pk")))
+    has_copies = Exists(
+        ReportEvent.objects.filter(
+            report=OuterRef("pk"),
+            kind__in=COPY_EVENTS,
+            message__isnull=False,
+        )
+    )
     todo = (
         Report.objects.filter(
             network__municipality__zone_id=zone_id,
@@ -151,6 +160,7 @@ def _anonymise_closed_reports(zone_id: int, cutoff: datetime) -> int:
             | ~Q(vehicle_plate="")
             | Q(source_reply__isnull=False)
             | has_photos
+            | has_copies
         )
         .order_by("pk")
     )
@@ -159,6 +169,7 @@ def _anonymise_closed_reports(zone_id: int, cutoff: datetime) -> int:
     while ids := list(todo.filter(pk__gt=last).values_list("pk", flat=True)[:REPORT_BATCH]):
         last = ids[-1]
         with transaction.atomic():
+            _erase_report_copies(ids)
             photos = list(ReportPhoto.objects.filter(report_id__in=ids).values_list("pk", "image"))
             ReportPhoto.objects.filter(pk__in=[pk for pk, _name in photos]).delete()
             done += Report.objects.filter(pk__in=ids).update(
@@ -177,6 +188,74 @@ def _anonymise_closed_reports(zone_id: int, cutoff: datetime) -> int:
             if names:
                 transaction.on_commit(lambda names=names: _delete_photo_files(names))
     return done
+
+
+# The events whose message carries the report's text: the notification to its receivers
+# (made when it was filed) and the feedback to the reporter. Messages made of a report for
+# the BIN (a notice, an alert, a relay) were written anew for everyone and stay.
+COPY_EVENTS = (ReportEvent.Kind.FILED, ReportEvent.Kind.FEEDBACK)
+
+
+def _erase_report_copies(report_ids: list[int]) -> None:
+    """Every copy of these reports' text outside the report row goes:
+
+    - the notification message (sent in the reporter's name, the description in every
+      language): deleted with its texts, recipients (inbox copies), deliveries and the
+      replies threaded to it;
+    - the feedback messages to the reporter: the reporter's inbox copy, its deliveries and
+      the replies go; the message stays for the figures, its body replaced by a note;
+    - the member's reply a report was made from;
+    - the local outbox's rendered e-mails and texts holding any of it.
+    """
+    events = ReportEvent.objects.filter(
+        report_id__in=report_ids, kind__in=COPY_EVENTS, message__isnull=False
+    )
+    notices = list(events.filter(kind=ReportEvent.Kind.FILED).values_list("message_id", flat=True))
+    feedback = list(
+        events.filter(kind=ReportEvent.Kind.FEEDBACK).values_list("message_id", flat=True)
+    )
+    source_replies = list(
+        Report.objects.filter(pk__in=report_ids, source_reply__isnull=False).values_list(
+            "source_reply_id", flat=True
+        )
+    )
+    texts = set(
+        Report.objects.filter(pk__in=report_ids)
+        .exclude(description="")
+        .values_list("description", flat=True)
+    )
+    for body, sms_text in MessageText.objects.filter(message_id__in=feedback).values_list(
+        "body", "sms_text"
+    ):
+        texts.update((body, sms_text))
+    replies = Reply.objects.filter(Q(pk__in=source_replies) | Q(message_id__in=notices + feedback))
+    texts.update(replies.values_list("body", flat=True))
+    # Detached first: the event keeps its kind and time, no longer the message.
+    events.update(message=None)
+    replies.delete()
+    _delete_in_chunks(Recipient, Recipient.objects.filter(message_id__in=notices + feedback))
+    Message.objects.filter(pk__in=notices).delete()
+    for text in MessageText.objects.filter(message_id__in=feedback):
+        with translation.override(text.language):
+            text.body = gettext("Removed after the retention period.")
+        text.sms_text = ""
+        text.save(update_fields=["body", "sms_text"])
+    _delete_outbox_copies(texts)
+
+
+OUTBOX_MATCH_BATCH = 50
+# Shorter texts ("Yes", "OK") could match unrelated mail; the outbox's own period takes them.
+OUTBOX_MATCH_MIN_LENGTH = 12
+
+
+def _delete_outbox_copies(texts: set[str]) -> None:
+    """Rendered e-mails, texts and calls in the local outbox that hold one of the texts."""
+    wanted = sorted(t.strip() for t in texts if len(t.strip()) >= OUTBOX_MATCH_MIN_LENGTH)
+    for start in range(0, len(wanted), OUTBOX_MATCH_BATCH):
+        match = Q()
+        for text in wanted[start : start + OUTBOX_MATCH_BATCH]:
+            match |= Q(body__contains=text) | Q(subject__contains=text)
+        OutboxMessage.objects.filter(match).delete()
 
 
 def _delete_photo_files(names: list[str]) -> None:

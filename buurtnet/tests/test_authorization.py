@@ -33,11 +33,12 @@ from __future__ import annotations
 
 import io
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -256,6 +257,9 @@ GOVERNANCE_RULES: dict[str, ObjectRule] = {
     "governance:open_vote": rule(*CHAIRS),
     "governance:vote": rule("member", "steering", "coordinator"),  # the officer does not vote
     "governance:close_vote": rule(*CHAIRS),
+    # the officer approves or objects to a function a meeting gave (and the zone, in a BIN
+    # without an officer)
+    "governance:role_change": rule(*POLICE),
 }
 # Which of the `sites` objects fills each governance URL's pk.
 GOVERNANCE_FILLERS = {
@@ -300,6 +304,7 @@ GOVERNANCE_FILLERS = {
     **dict.fromkeys(
         ["governance:open_vote", "governance:vote", "governance:close_vote"], "gov_decision"
     ),
+    "governance:role_change": "gov_role_change",
 }
 
 # Pages about an object: which relations to that object's site let a role through.
@@ -329,6 +334,10 @@ OBJECT_RULES: dict[str, ObjectRule] = {
     "messaging:inbox_item": rule("owner"),
     "messaging:acknowledge": rule("owner"),
     "messaging:seen": rule("anyone", capability=True),  # the e-mail's one-click link
+    # Opens only with the token that link left in the session: none here, so no one.
+    "messaging:seen_message": rule(),
+    # whoever reads the message: those it reached (not a paused membership), its police
+    "messaging:attachment": rule("owner", "steering", "coordinator", "officer", "zone", "admin"),
     "channels:push_remove": rule("owner"),
     "channels:unsubscribe": rule("anyone", capability=True),  # RFC 8058 one-click
     # reports: the reporter, the BIN's coordinator (without place or name unless the plan
@@ -433,10 +442,12 @@ FILLERS: dict[tuple[str | None, str], Filler] = {
     ("messaging:progress", "pk"): Filler("message"),
     ("messaging:cancel", "pk"): Filler("message"),
     ("messaging:decide", "pk"): Filler("relay"),
+    ("messaging:attachment", "pk"): Filler("attached_message"),
     ("messaging:forward", "pk"): Filler("forward_link"),
     ("messaging:inbox_item", "pk"): Filler("recipient"),
     ("messaging:acknowledge", "pk"): Filler("recipient"),
     ("messaging:seen", "token"): Filler("seen_token", None),
+    ("messaging:seen_message", "pk"): Filler("recipient"),
     ("channels:push_remove", "pk"): Filler("device"),
     ("channels:unsubscribe", "token"): Filler("unsubscribe_token", None),
     ("reports:detail", "pk"): Filler("report"),
@@ -634,6 +645,16 @@ def sites(world, settings):
     for message in forwarded.values():
         MessageNetwork.objects.filter(message=message).update(stage=ForwardStage.COORDINATOR)
     objects["forward_link"] = {s: m.networks.get() for s, m in forwarded.items()}
+    objects["attached_message"] = {
+        s: messaging.submit(
+            officer[s],
+            replace(
+                notice(n, CANARY[s]),
+                attachment=SimpleUploadedFile("leaflet.txt", f"Lock up {CANARY[s]}".encode()),
+            ),
+        )
+        for s, n in network.items()
+    }
     objects["recipient"] = {
         s: Recipient.objects.get(message=objects["message"][BIN_OF[s]], person=p)
         for s, p in owner.items()
@@ -641,8 +662,12 @@ def sites(world, settings):
     objects["reply"] = {
         s: messaging.reply(r, f"I saw a van {CANARY[s]}") for s, r in objects["recipient"].items()
     }
-    objects["seen_token"] = {s: seen_token(r.pk) for s, r in objects["recipient"].items()}
-    objects["unsubscribe_token"] = {s: make_token(p.pk, "email") for s, p in owner.items()}
+    objects["seen_token"] = {
+        s: seen_token(r.pk, r.person_id) for s, r in objects["recipient"].items()
+    }
+    objects["unsubscribe_token"] = {
+        s: make_token(r.person_id, "email", r.pk) for s, r in objects["recipient"].items()
+    }
     objects["calendar_secret"] = {s: calendar_key(p).secret for s, p in owner.items()}
     objects["device"] = {
         s: PushSubscription.objects.create(
@@ -672,12 +697,6 @@ def sites(world, settings):
             absences.AbsenceInput(
                 starts_on=today + timedelta(days=1),
                 ends_on=today + timedelta(days=8),
-                street="Kerkstraat",
-                house_number="12",
-                postcode="8500",
-                city="Kortrijk",
-                longitude=INSIDE[BIN_OF[s]][0],
-                latitude=INSIDE[BIN_OF[s]][1],
                 contact_name="Mieke Buur",
                 contact_phone="0470 12 34 56",
                 remarks=f"The neighbour has a key {CANARY[s]}.",
@@ -807,6 +826,24 @@ class Case:
     url: str
     sites: tuple[str, ...]  # the site of each parameter's object ((): a page without any)
     expected: str  # ALLOW or DENY
+    kwargs: tuple[tuple[str, object], ...] = ()
+
+    def missing_urls(self) -> list[str]:
+        """The same URL with one object id at a time replaced by an id that exists nowhere.
+        BINs and zones are public (their areas are a public map), so their ids are kept:
+        the rule (docs/permissions.md) is about the objects inside them."""
+        found = []
+        for name, value in self.kwargs:
+            if name in PUBLIC_IDS or not isinstance(value, int):
+                continue
+            changed = {k: (MISSING_ID if k == name else v) for k, v in self.kwargs}
+            found.append(reverse(self.route.name, kwargs=changed))
+        return found
+
+
+# An id no object has (within PostgreSQL's integer range).
+MISSING_ID = 2_000_000_000
+PUBLIC_IDS = frozenset({"network_id", "zone_id", "code", "municipality_id"})
 
 
 def cases(role: str, objects: dict) -> list[Case]:
@@ -847,7 +884,15 @@ def cases(role: str, objects: dict) -> list[Case]:
             else:
                 allowed = OBJECT_RULES[route.name].allowed
                 expected = ALLOW if allowed & relations(role, site_of[0]) else DENY
-            found.append(Case(route, reverse(route.name, kwargs=kwargs), site_of, expected))
+            found.append(
+                Case(
+                    route,
+                    reverse(route.name, kwargs=kwargs),
+                    site_of,
+                    expected,
+                    tuple(kwargs.items()),
+                )
+            )
     return found
 
 
@@ -887,11 +932,14 @@ def walk_as(role: str, client, sites) -> list[str]:
     """Request every case as `role`; the problems found, one line each."""
     if role != "anonymous":
         log_in(client, sites.world.people[role])
-    problems, reached = [], {}
+    problems, reached, missing = [], {}, {}
     for case in cases(role, sites.objects):
         for method in ("GET", "POST"):
             got = url_walk.fetch(client, method, case.url)
             where = f"{method} {case.url} [{case.route.name} {'/'.join(case.sites) or '-'}]"
+            stranger = not any(RELATIONS[role].get(site) for site in case.sites)
+            if stranger and case.expected == DENY and got.outcome in (DENY, LOGIN):
+                problems += existence_told_apart(client, method, case, got, missing, where)
             if got.outcome != NOT_APPLICABLE:
                 reached[case.route.name] = True
             if got.outcome == ERROR:
@@ -913,6 +961,22 @@ def walk_as(role: str, client, sites) -> list[str]:
         for route in our_routes()
         if route.name not in reached
     ]
+    return problems
+
+
+def existence_told_apart(client, method, case, got, missing: dict, where: str) -> list[str]:
+    """A stranger's request for another site's object must be answered as for an object
+    that does not exist (docs/permissions.md), or the status tells which ids exist.
+    (Who sees the BIN may learn that an object exists: 403 where they may not act.)"""
+    problems = []
+    for url in case.missing_urls():
+        if (method, url) not in missing:
+            missing[method, url] = url_walk.fetch(client, method, url).status
+        if missing[method, url] != got.status:
+            problems.append(
+                f"{where}: EXISTENCE: {got.status} for another site's object, "
+                f"{missing[method, url]} for a missing one ({url})"
+            )
     return problems
 
 

@@ -32,18 +32,21 @@ def data(today: date, **overrides) -> AbsenceInput:
     values = {
         "starts_on": today + timedelta(days=1),
         "ends_on": today + timedelta(days=14),
-        "street": "Kerkstraat",
-        "house_number": "12",
-        "postcode": "8500",
-        "city": "Kortrijk",
-        "longitude": INSIDE[0],
-        "latitude": INSIDE[1],
         "contact_name": "Mieke Buur",
         "contact_phone": "0470 12 34 56",
         "remarks": "The neighbour empties the letterbox.",
     }
     values.update(overrides)
     return AbsenceInput(**values)
+
+
+def move(person, at, **address):
+    """Give the person's profile another home (the address the police will watch)."""
+    person.longitude, person.latitude = at if at else (None, None)
+    for name, value in address.items():
+        setattr(person, name, value)
+    person.save()
+    return person
 
 
 def open_zone(world, is_open: bool = True) -> None:
@@ -157,22 +160,13 @@ def test_every_missing_field_is_named_at_once(world, today):
                 today,
                 starts_on=None,
                 ends_on=None,
-                street="",
-                postcode="85",
                 contact_name="",
                 contact_phone="",
             ),
             today=today,
         )
     errors = caught.value.message_dict
-    assert set(errors) >= {
-        "starts_on",
-        "ends_on",
-        "street",
-        "postcode",
-        "contact_name",
-        "contact_phone",
-    }
+    assert set(errors) >= {"starts_on", "ends_on", "contact_name", "contact_phone"}
     assert not Absence.objects.exists()
 
 
@@ -193,17 +187,13 @@ def test_the_same_home_cannot_be_announced_twice_for_overlapping_days(world, tod
 
 def test_without_a_pin_the_address_is_found_in_the_street_list(world, today):
     StreetFactory(municipality=world.municipality, name="Kerkstraat", postcode="8500")
-    absence = services.announce(
-        world.member, data(today, longitude=None, latitude=None), today=today
-    )
+    absence = services.announce(move(world.member, None), data(today), today=today)
     assert absence.network == world.network
     assert world.network.contains(absence.longitude, absence.latitude)
 
 
 def test_a_home_in_another_bin_of_the_zone_is_watched_by_that_bins_officer(world, today):
-    absence = services.announce(
-        world.member, data(today, longitude=THEIRS[0], latitude=THEIRS[1]), today=today
-    )
+    absence = services.announce(move(world.member, THEIRS), data(today), today=today)
     assert absence.network == world.other_network
 
 
@@ -220,25 +210,21 @@ def test_a_paused_member_on_holiday_may_announce(world, today):
 
 
 def test_a_members_home_outside_every_bin_is_refused_in_a_zone_closed_to_residents(world, today):
-    message = refused_field(
-        world, world.member, today, "location", longitude=NOWHERE[0], latitude=NOWHERE[1]
-    )
+    message = refused_field(world, move(world.member, NOWHERE), today, "location")
     assert "outside" in message
     assert "BIN Ours" in message
 
 
 def test_a_members_home_outside_every_bin_is_watched_by_a_zone_open_to_residents(world, today):
     open_zone(world)
-    absence = services.announce(
-        world.member, data(today, longitude=NOWHERE[0], latitude=NOWHERE[1]), today=today
-    )
+    absence = services.announce(move(world.member, NOWHERE), data(today), today=today)
     assert absence.zone == world.zone
     assert absence.network is None
 
 
 def test_a_resident_who_is_no_member_may_announce_in_a_zone_open_to_residents(world, today):
     open_zone(world)
-    absence = services.announce(world.outsider, data(today), today=today)
+    absence = services.announce(move(world.outsider, INSIDE), data(today), today=today)
     assert (absence.zone, absence.network) == (world.zone, world.network)
 
 
@@ -254,9 +240,7 @@ def test_an_open_zone_does_not_take_homes_in_a_closed_zone(world, today):
     far = world.far_network.area["coordinates"][0][0]
     with pytest.raises(PermissionDenied):
         services.announce(
-            world.outsider,
-            data(today, longitude=far[0] + 0.005, latitude=far[1] + 0.005),
-            today=today,
+            move(world.outsider, (far[0] + 0.005, far[1] + 0.005)), data(today), today=today
         )
     assert not Absence.objects.exists()
 
@@ -518,13 +502,14 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
     assert "login" in answer["Location"]
 
 
-def test_the_form_is_filled_with_the_members_address(world, client):
+def test_the_form_shows_the_members_home_address_and_takes_none_typed(world, client):
     answer = log_in(client, world.member).get(reverse("absences:new"))
     assert answer.status_code == 200
-    assert world.member.street in answer.text
+    assert world.member.address_line in answer.text
+    assert 'name="street"' not in answer.text
+    assert 'name="longitude"' not in answer.text
     assert 'type="date"' in answer.text
     assert "30 days after your return" in answer.text
-    assert answer.context["form"]["longitude"].value() == INSIDE[0]
 
 
 def test_a_person_who_may_not_announce_gets_403_on_the_form(world, client):
@@ -541,7 +526,7 @@ def test_announcing_through_the_form(world, client, today):
     assert absence.person == world.member
     assert absence.network == world.network
     mine = client.get(reverse("absences:mine"))
-    assert "Kerkstraat 12" in mine.text
+    assert f"Kerkstraat {world.member.house_number}," in mine.text
     assert "Cancel this absence" in mine.text
 
 
@@ -559,10 +544,8 @@ def test_a_refused_form_shows_the_error_at_its_field_and_keeps_what_was_typed(wo
 
 
 def test_a_home_outside_the_bins_shows_the_error_at_the_map(world, client, today):
-    answer = log_in(client, world.member).post(
-        reverse("absences:new"),
-        form_data(today, longitude=str(NOWHERE[0]), latitude=str(NOWHERE[1])),
-    )
+    move(world.member, NOWHERE)
+    answer = log_in(client, world.member).post(reverse("absences:new"), form_data(today))
     assert answer.status_code == 400
     assert answer.context["location_errors"]
     assert not Absence.objects.exists()
@@ -703,3 +686,73 @@ def test_zone_staff_see_homes_outside_the_bins_in_the_list(world, client):
     assert answer.status_code == 200
     assert "Kerkstraat 99" in answer.text
     assert "outside the BIN areas" in answer.text
+
+
+# --- Only one's own home, only a few at a time (issue 19, finding 4) -----------------------------
+
+
+def test_the_home_is_the_address_of_the_profile_never_one_typed(world, today):
+    typed = {
+        **data(today).__dict__,
+        "street": "Invented Street",
+        "house_number": "1",
+        "postcode": "1000",
+        "longitude": THEIRS[0],
+        "latitude": THEIRS[1],
+    }
+    absence = services.announce(world.member, typed, today=today)
+    member = world.member
+    assert (absence.street, absence.house_number, absence.postcode) == (
+        member.street,
+        member.house_number,
+        member.postcode,
+    )
+    assert (absence.longitude, absence.latitude) == INSIDE
+    assert absence.network == world.network
+
+
+def test_a_person_without_a_home_address_is_asked_for_it_first(world, today):
+    move(world.member, INSIDE, street="", house_number="")
+    message = refused_field(world, world.member, today, "location")
+    assert "Give your address first" in message
+
+
+def announce_weeks(person, today, weeks) -> None:
+    for week in weeks:
+        start = today + timedelta(days=7 * week)
+        services.announce(
+            person, data(today, starts_on=start, ends_on=start + timedelta(days=2)), today=today
+        )
+
+
+def test_a_fourth_absence_not_yet_over_is_refused_with_the_day_it_fits(world, today, settings):
+    assert settings.ABSENCES_OPEN_PER_PERSON == 3
+    announce_weeks(world.member, today, [1, 2, 3])
+    with pytest.raises(ValidationError) as caught:
+        announce_weeks(world.member, today, [4])
+    [message] = caught.value.message_dict["__all__"]
+    first_end = today + timedelta(days=7 + 2)
+    assert "already announced 3 absences" in message
+    assert formats.date_format(first_end + timedelta(days=1), "j F Y") in message
+    assert Absence.objects.count() == 3
+    assert not OutboxMessage.objects.exists()
+
+
+def test_absences_that_are_over_or_cancelled_leave_room_for_a_new_one(world, today):
+    away(world, start=-10, end=-3)
+    away(world, start=-2, end=-1)
+    announce_weeks(world.member, today, [1, 2])
+    services.cancel(Absence.objects.filter(starts_on__gt=today).first(), world.member, today)
+    announce_weeks(world.member, today, [3, 4])
+    assert Absence.objects.filter(status=AbsenceStatus.ANNOUNCED, ends_on__gte=today).count() == 3
+
+
+def test_a_refused_fourth_absence_keeps_what_was_typed_on_the_form(world, client, today):
+    announce_weeks(world.member, today, [1, 2, 3])
+    answer = log_in(client, world.member).post(
+        reverse("absences:new"), form_data(today, remarks="Alarm is on")
+    )
+    assert answer.status_code == 400
+    assert "already announced 3 absences" in answer.text
+    assert "Alarm is on" in answer.text
+    assert Absence.objects.count() == 3

@@ -7,14 +7,14 @@ from ninja import Field as _Field
 from ninja import Path, Query
 
 from ..problems import AUTH_PROBLEMS, ProblemOut, not_found
-from ..schemas import MAX_ID, In
+from ..schemas import MAX_ID, In, Line
 
 # An object's id in a path: a positive number every database column can hold.
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class PageParams(In):
-    cursor: str | None = _Field(
+    cursor: Line | None = _Field(
         None, max_length=2000, description="The `next` link's cursor; omit for page 1."
     )
     limit: int = _Field(50, ge=1, le=100, description="Items per page (at most 100).")

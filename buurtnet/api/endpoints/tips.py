@@ -12,16 +12,16 @@ from ..auth import require_scope
 from ..models import Scope
 from ..pagination import paginate
 from ..problems import not_found
-from ..schemas import TipPage
+from ..schemas import Line, TipPage
 from .common import PageParams, responses
 
 router = Router(tags=["tips"])
 
 
 class TipParams(PageParams):
-    zone: str = Field(..., description="The police zone's code, e.g. 5401.", max_length=10)
-    q: str = Field("", max_length=100, description="Words to search for.")
-    theme: str = Field("", max_length=40)
+    zone: Line = Field(..., description="The police zone's code, e.g. 5401.", max_length=10)
+    q: Line = Field("", max_length=100, description="Words to search for.")
+    theme: Line = Field("", max_length=40)
 
 
 def tip_out(tip: Tip) -> dict:

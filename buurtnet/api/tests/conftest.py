@@ -1,20 +1,49 @@
+import time
 from datetime import timedelta
 
 import pytest
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from buurtnet.api import services
 from buurtnet.api.models import Scope
+from buurtnet.networks.tests.test_views import log_in
+
+
+def give_second_factor(person) -> Authenticator:
+    return Authenticator.objects.get_or_create(
+        user=person, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "x"}}
+    )[0]
 
 
 def make_token(person, scopes=None, days: int = 30) -> str:
+    """A token as the token page makes it: police and staff have a second factor and
+    made it in a session that passed it."""
+    staff = services.must_use_second_factor(person)
+    if staff:
+        give_second_factor(person)
     _token, secret = services.create_token(
         person,
         name="test system",
         scopes=list(scopes or Scope.values),
         expires_at=timezone.now() + timedelta(days=days),
+        second_factor=staff,
     )
     return secret
+
+
+def log_in_with_second_factor(client, person):
+    """Log in as after a TOTP code at the log-in (allauth's record of it in the session)."""
+    authenticator = give_second_factor(person)
+    log_in(client, person)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "mfa", "at": time.time(), "id": authenticator.pk, "type": "totp"}
+    ]
+    session["account_authentication_methods_user"] = str(person.pk)
+    session.save()
+    return client
 
 
 class Api:

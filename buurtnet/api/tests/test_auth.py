@@ -11,7 +11,7 @@ from buurtnet.api.models import ApiToken, hash_token
 from buurtnet.audit.models import AuditEvent
 from buurtnet.networks.tests.test_views import log_in
 
-from .conftest import make_token
+from .conftest import log_in_with_second_factor, make_token
 
 PROBLEM = "application/problem+json"
 
@@ -23,7 +23,7 @@ def test_the_settings_page_links_to_the_tokens(client, world):
 
 
 def test_a_new_token_is_shown_once_and_only_its_hash_is_kept(client, world):
-    log_in(client, world.officer)
+    log_in_with_second_factor(client, world.officer)
     expires = (timezone.localdate() + timedelta(days=30)).isoformat()
     response = client.post(
         reverse("api_tokens:list"),

@@ -173,7 +173,7 @@ def test_x_forwarded_for_is_ignored_without_the_proxy_setting(client, world):
 
 
 def test_behind_a_proxy_the_address_the_proxy_saw_is_kept(client, world, settings):
-    settings.AUDIT_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     log_in(client, world.officer).get(
         members_url(world),
         REMOTE_ADDR="10.0.0.2",

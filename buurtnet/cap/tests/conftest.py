@@ -1,11 +1,8 @@
 """Sample CAP documents, API tokens and a few BINs placed around an alert's area."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
-from buurtnet.api.services import create_token
+from buurtnet.api.tests.conftest import make_token
 from buurtnet.networks.models import Role
 from buurtnet.networks.tests.factories import MembershipFactory, NetworkFactory, square
 from buurtnet.people.tests.factories import PersonFactory
@@ -54,13 +51,7 @@ def cap_alert(
 
 
 def token_for(person, *scopes: str) -> str:
-    _token, secret = create_token(
-        person,
-        name="dispatch",
-        scopes=list(scopes),
-        expires_at=timezone.now() + timedelta(days=30),
-    )
-    return secret
+    return make_token(person, scopes)
 
 
 class Places:

@@ -15,6 +15,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import SafeMIMEText, sanitize_address
 
+from ..headers import one_line
 from .base import Envelope, Outcome, TransportError
 
 try:  # Anymail is only needed where a hosted provider is configured.
@@ -96,11 +97,11 @@ class EmailTransport:
 
     def _build(self, envelope: Envelope) -> EmailMultiAlternatives:
         headers = {
-            **{name: envelope.filled(value) for name, value in envelope.headers.items()},
+            **{name: one_line(envelope.filled(value)) for name, value in envelope.headers.items()},
             "Message-ID": message_id(envelope.idempotency_key, self._domain),
         }
         mail = EmailMultiAlternatives(
-            subject=envelope.subject,
+            subject=one_line(envelope.subject),
             body=envelope.filled(envelope.text),
             from_email=self._from_email,
             to=[envelope.to],
@@ -217,7 +218,8 @@ class EmailTransport:
 def _attach(mail: EmailMultiAlternatives, filename: str, content: bytes, mimetype: str) -> None:
     """Attach a file; a text type with parameters (an invitation is "text/calendar;
     method=REQUEST", which calendar clients look for) gets its part built here, since
-    Django's attach() takes a bare type only."""
+    Django's attach() takes a bare type only. The file name goes into a header: one line."""
+    filename = one_line(filename) or "attachment"
     base, _sep, params = mimetype.partition(";")
     maintype, _slash, subtype = base.strip().partition("/")
     if not params.strip() or maintype != "text":

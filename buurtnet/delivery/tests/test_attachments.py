@@ -1,10 +1,12 @@
 """A message's file travels with its e-mails, end to end through a real SMTP server."""
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from icalendar import Calendar
+from reportlab.pdfgen import canvas
 
 from buurtnet.governance.calendar import invitation_ics
 from buurtnet.governance.models import Meeting
@@ -14,7 +16,19 @@ from buurtnet.messaging.services import Draft
 from .smtp_sink import SmtpSink
 
 STARTS = datetime(2027, 2, 3, 19, 30, tzinfo=UTC)
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def _leaflet() -> bytes:
+    """A real one-page PDF: attachments are read and checked before they are accepted."""
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 760, "Lock your doors.")
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+PDF = _leaflet()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ These tests commit (transactional_db) so that the worker processes see the data.
 """
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -38,7 +39,8 @@ def redis_available() -> bool:
 
 
 def worker_env(smtp: SmtpSink, simulator: SimulatorServer, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # A key of its own: manage.py refuses the public development key with DEBUG off.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SECRET_KEY": secrets.token_urlsafe(50)}
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         env["SQLITE_PATH"] = str(db["NAME"])

@@ -2,6 +2,7 @@
 
 import collections
 import json
+import os
 import subprocess
 import sys
 import time
@@ -189,7 +190,11 @@ def test_management_command_serves_the_simulator(tmp_path):
     port = free_port()
     command = [sys.executable, "manage.py", "sms_simulator", "--port", str(port)]
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        command, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, text=True
+        command,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "DEBUG": "1"},  # a development tool: no production key needed
     )
     try:
         assert "listening" in process.stdout.readline()

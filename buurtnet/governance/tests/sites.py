@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from buurtnet.governance import services as gov
-from buurtnet.governance.models import CharterRegistration
+from buurtnet.governance.models import CharterRegistration, RoleChange
 
 
 def governance_objects(network, *, officer, coordinator, candidate, marker: str) -> dict:
@@ -19,12 +19,23 @@ def governance_objects(network, *, officer, coordinator, candidate, marker: str)
         coordinator,
         gov.MeetingInput(
             title=f"Meeting {marker}",
-            starts_at=now + timedelta(days=2),
-            ends_at=now + timedelta(days=2, hours=2),
+            starts_at=now + timedelta(days=8),
+            ends_at=now + timedelta(days=8, hours=2),
             place="Parish hall",
             agenda=f"Agenda {marker}",
-            decisions=[gov.DecisionInput("steering", candidate.pk, today + timedelta(days=3))],
+            decisions=[gov.DecisionInput("steering", candidate.pk, today + timedelta(days=9))],
         ),
+    )
+    # A function a meeting gave, waiting for the officer.
+    role_change = RoleChange.objects.create(
+        network=network,
+        person=candidate,
+        to_role="steering",
+        effective_at=now,
+        decision=meeting.decisions.get(),
+        by=coordinator,
+        reason="decision",
+        review_until=now + timedelta(days=7),
     )
     agreement = gov.draft_agreement(network, officer, f"Agreement {marker}")
     registration = CharterRegistration.objects.create(agreement=agreement)
@@ -47,6 +58,7 @@ def governance_objects(network, *, officer, coordinator, candidate, marker: str)
         "gov_registration": registration,
         "gov_action": consultation.actions.get(),
         "gov_case": case,
+        "gov_role_change": role_change,
     }
 
 

@@ -1,7 +1,8 @@
 """A members' meeting end to end in headless Chromium: the coordinator schedules it with a
 vote proposing a member for the steering group, three members answer the invitation on
 their phones, the coordinator records who came and opens the vote, the members vote, the
-coordinator closes it, and the new steering member has their role at once."""
+coordinator closes it, the officer lets the function through, and the new steering member
+has their role."""
 
 import re
 from datetime import timedelta
@@ -10,7 +11,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from buurtnet.governance.models import Decision, Meeting, Outcome
+from buurtnet.governance.models import Decision, Meeting, Outcome, RoleChange
+from buurtnet.governance.services import approve_role_change
 from buurtnet.networks.models import Membership, Role
 from buurtnet.tests.browser import fits_the_screen, log_in
 
@@ -38,11 +40,12 @@ def test_members_confirm_a_steering_member_in_a_meeting(browser, page, live_serv
         contexts.append(chair_context)
         log_in(chair, world.coordinator)
 
-        # The coordinator schedules a meeting later today, with a vote on the steering group.
+        # The coordinator schedules a meeting with a vote on the steering group, announced
+        # more than the BIN's notice (7 days) ahead.
         chair.goto(f"/governance/networks/{network.pk}/")
         chair.get_by_role("link", name="Schedule a meeting").click()
         chair.wait_for_url(re.compile(r"/meetings/new/$"))
-        starts = timezone.localtime(timezone.now() + timedelta(minutes=10))
+        starts = timezone.localtime(timezone.now() + timedelta(days=8))
         chair.get_by_label("Title").fill("Members' meeting spring")
         chair.get_by_label("Starts at").fill(starts.strftime("%Y-%m-%dT%H:%M"))
         chair.get_by_label("Ends at").fill((starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
@@ -111,6 +114,12 @@ def test_members_confirm_a_steering_member_in_a_meeting(browser, page, live_serv
         expect(result.locator('[data-count="present"]')).to_have_text("3")
         decision.refresh_from_db()
         assert decision.outcome == Outcome.ACCEPTED
+
+        # The function waits for the officer, who may object; here the officer approves.
+        assert Membership.objects.get(network=network, person=candidate).role == Role.MEMBER
+        phones[0].goto(f"/governance/networks/{network.pk}/")
+        expect(phones[0].locator("#roles")).to_contain_text("waits for the officer")
+        approve_role_change(RoleChange.objects.get(decision=decision), world.officer)
 
         # The function took effect today: the new steering member opens the member list.
         assert Membership.objects.get(network=network, person=candidate).role == Role.STEERING

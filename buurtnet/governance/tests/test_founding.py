@@ -28,7 +28,7 @@ from buurtnet.networks.tests.factories import MembershipFactory, square
 from buurtnet.people.models import Person
 from buurtnet.people.tests.factories import PersonFactory
 
-from .helpers import meeting_input, start
+from .helpers import DAYS_AHEAD, meeting_input, start
 
 pytestmark = pytest.mark.django_db
 
@@ -249,9 +249,11 @@ def test_the_whole_founding_workflow_ends_active(world, resident, proposed, now_
         proposed,
         officer,
         meeting_input(
-            starts_at=timezone.now() + timedelta(minutes=5),
-            ends_at=timezone.now() + timedelta(hours=2),
-            decisions=[gov.DecisionInput("coordinator", resident.pk, timezone.localdate())],
+            decisions=[
+                gov.DecisionInput(
+                    "coordinator", resident.pk, timezone.localdate() + timedelta(days=DAYS_AHEAD)
+                )
+            ],
         ),
     )
     start(meeting)
@@ -261,6 +263,7 @@ def test_the_whole_founding_workflow_ends_active(world, resident, proposed, now_
     for person in [resident, *neighbours]:
         gov.cast_vote(decision, person, "yes")
     gov.close_vote(decision, officer)
+    gov.approve_role_change(decision.role_changes.get(), officer)
     agreement = gov.draft_agreement(proposed, officer, AGREEMENT, charter="We watch out.")
     proposed.refresh_from_db()
     assert proposed.status == NetworkStatus.FOUNDING

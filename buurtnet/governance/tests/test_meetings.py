@@ -9,6 +9,7 @@ from icalendar import Calendar
 
 from buurtnet.governance import services as gov
 from buurtnet.governance.models import (
+    OBJECTION_DAYS,
     Decision,
     DecisionStatus,
     Meeting,
@@ -22,7 +23,7 @@ from buurtnet.networks.models import Membership, MembershipStatus, Role
 from buurtnet.networks.permissions import Action, Standing
 from buurtnet.people.tests.factories import PersonFactory
 
-from .helpers import meeting_input, more_members, start, steering_for
+from .helpers import DAYS_AHEAD, meeting_input, more_members, start, steering_for
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +121,7 @@ def test_a_member_of_another_bin_cannot_be_proposed(world):
 
 def test_a_coordinator_candidate_must_have_been_screened_by_the_police(world):
     proposal = gov.DecisionInput(
-        "coordinator", world.member.pk, timezone.localdate() + timedelta(days=3)
+        "coordinator", world.member.pk, timezone.localdate() + timedelta(days=DAYS_AHEAD)
     )
     with pytest.raises(ValidationError) as refused:
         gov.schedule_meeting(world.network, world.coordinator, meeting_input(decisions=[proposal]))
@@ -268,7 +269,7 @@ def test_an_unreached_quorum_decides_nothing(world, meeting):
 
 
 def test_the_quorum_is_a_share_of_the_members(world, meeting):
-    MeetingRules.objects.create(network=world.network, quorum_percent=50, quorum_minimum=1)
+    MeetingRules.objects.create(network=world.network, quorum_percent=50, quorum_minimum=3)
     more_members(world.network, 7)  # 10 voting members: 5 must be present
     decision = vote_in(
         meeting,
@@ -336,20 +337,20 @@ def test_only_the_chair_closes_a_vote(world, meeting):
 
 
 def test_the_role_changes_exactly_at_the_effective_date(world, now_sends):
-    effective_on = timezone.localdate() + timedelta(days=3)
+    effective_on = timezone.localdate() + timedelta(days=DAYS_AHEAD + 3)
     meeting = now_sends(
         gov.schedule_meeting,
         world.network,
         world.coordinator,
         meeting_input(decisions=[steering_for(world.member, effective_on)]),
     )
-    vote_in(
+    decision = vote_in(
         meeting,
         world.coordinator,
         {world.member: "yes", world.steering: "yes", world.coordinator: "yes"},
     )
-    change = RoleChange.objects.get()
-    assert timezone.localtime(change.effective_at).date() == effective_on
+    change = gov.approve_role_change(RoleChange.objects.get(), world.officer)
+    assert timezone.localtime(change.effective_at).date() == decision.takes_effect_on
     assert timezone.localtime(change.effective_at).hour == 0
     assert role_of(world.member, world.network) == Role.MEMBER
 
@@ -362,22 +363,14 @@ def test_the_role_changes_exactly_at_the_effective_date(world, now_sends):
     assert change.decision.meeting == meeting and change.from_role == Role.MEMBER
 
 
-def test_a_role_taking_effect_today_applies_when_the_vote_closes(world, now_sends):
-    meeting = now_sends(
-        gov.schedule_meeting,
-        world.network,
-        world.coordinator,
-        meeting_input(
-            starts_at=timezone.now() + timedelta(minutes=5),
-            ends_at=timezone.now() + timedelta(hours=2),
-            decisions=[steering_for(world.member, timezone.localdate())],
-        ),
-    )
+def test_a_role_taking_effect_today_applies_when_the_officer_approves(world, meeting):
     vote_in(
         meeting,
         world.coordinator,
         {world.member: "yes", world.steering: "yes", world.coordinator: "yes"},
     )
+    assert role_of(world.member, world.network) == Role.MEMBER
+    gov.approve_role_change(RoleChange.objects.get(), world.officer)
     assert role_of(world.member, world.network) == Role.STEERING
     world.member._standing = None
     del world.member._standing
@@ -390,7 +383,7 @@ def test_a_role_is_applied_only_once_by_two_ticks(world, meeting):
         world.coordinator,
         {world.member: "yes", world.steering: "yes", world.coordinator: "yes"},
     )
-    later = timezone.now() + timedelta(days=3)
+    later = timezone.now() + timedelta(days=OBJECTION_DAYS, minutes=1)
     assert gov.apply_due_role_changes(later) == 1
     assert gov.apply_due_role_changes(later) == 0
 
@@ -402,29 +395,28 @@ def test_a_member_who_left_before_the_date_does_not_get_the_role(world, meeting)
         {world.member: "yes", world.steering: "yes", world.coordinator: "yes"},
     )
     Membership.objects.filter(person=world.member).update(status=MembershipStatus.LEFT)
-    assert gov.apply_due_role_changes(timezone.now() + timedelta(days=3)) == 0
+    assert gov.apply_due_role_changes(timezone.now() + timedelta(days=OBJECTION_DAYS + 1)) == 0
     change = RoleChange.objects.get()
     assert change.dropped_at and change.drop_reason == "no longer a member"
 
 
 def test_a_coordinator_confirmed_by_the_members_takes_office(world, now_sends):
     gov.record_screening(world.network, world.steering, world.officer, timezone.localdate())
-    proposal = gov.DecisionInput("coordinator", world.steering.pk, timezone.localdate())
+    proposal = gov.DecisionInput(
+        "coordinator", world.steering.pk, timezone.localdate() + timedelta(days=DAYS_AHEAD)
+    )
     meeting = now_sends(
         gov.schedule_meeting,
         world.network,
         world.coordinator,
-        meeting_input(
-            starts_at=timezone.now() + timedelta(minutes=5),
-            ends_at=timezone.now() + timedelta(hours=2),
-            decisions=[proposal],
-        ),
+        meeting_input(decisions=[proposal]),
     )
     vote_in(
         meeting,
         world.coordinator,
         {world.member: "yes", world.steering: "yes", world.coordinator: "yes"},
     )
+    gov.approve_role_change(RoleChange.objects.get(), world.officer)
     assert role_of(world.steering, world.network) == Role.COORDINATOR
 
 
@@ -489,8 +481,8 @@ def test_the_rules_do_not_change_while_a_vote_is_open(world, meeting):
         gov.save_rules(
             world.network,
             world.coordinator,
-            quorum_percent=1,
-            quorum_minimum=1,
+            quorum_percent=20,
+            quorum_minimum=3,
             proxies_allowed=True,
         )
 

@@ -33,7 +33,7 @@ from buurtnet.networks.tests.factories import MembershipFactory, ZoneStaffFactor
 from buurtnet.networks.tests.test_views import log_in
 from buurtnet.people.tests.factories import PersonFactory
 
-from .helpers import meeting_input, more_members, start, steering_for
+from .helpers import DAYS_AHEAD, meeting_input, more_members, start, steering_for
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def agreement(world):
 
 
 def form_data(**fields):
-    starts = timezone.localtime(timezone.now() + timedelta(days=3)).replace(second=0)
+    starts = timezone.localtime(timezone.now() + timedelta(days=DAYS_AHEAD)).replace(second=0)
     data = {
         "kind": "members",
         "title": "Autumn meeting",
@@ -594,7 +594,7 @@ def test_a_member_cannot_log_a_consultation(client, world):
 
 def test_the_coordinator_schedules_a_meeting_with_a_decision(client, world):
     as_(client, world.coordinator)
-    effective = (timezone.localdate() + timedelta(days=3)).isoformat()
+    effective = (timezone.localdate() + timedelta(days=DAYS_AHEAD + 1)).isoformat()
     answer = client.post(
         reverse("governance:meeting_new", args=[world.network.pk]),
         form_data(
@@ -638,7 +638,9 @@ def test_a_decision_on_a_non_member_is_refused_on_its_row(client, world):
         form_data(
             decision_0_function="steering",
             decision_0_candidate=world.their_member.pk,
-            decision_0_takes_effect_on=(timezone.localdate() + timedelta(days=4)).isoformat(),
+            decision_0_takes_effect_on=(
+                timezone.localdate() + timedelta(days=DAYS_AHEAD + 1)
+            ).isoformat(),
         ),
     )
     assert answer.status_code == 400
@@ -786,7 +788,7 @@ def test_a_member_cannot_close_the_vote(client, world, open_decision):
 
 
 def test_closing_the_vote_shows_the_result(client, world, open_decision):
-    MeetingRules.objects.create(network=world.network, quorum_percent=10, quorum_minimum=2)
+    MeetingRules.objects.create(network=world.network, quorum_percent=10, quorum_minimum=3)
     for person in (world.member, world.steering):
         as_(client, person)
         client.post(reverse("governance:vote", args=[open_decision.pk]), {"choice": "yes"})
@@ -837,7 +839,7 @@ def test_meeting_rules_out_of_range_are_refused(client, world):
     as_(client, world.coordinator)
     answer = client.post(
         reverse("governance:rules", args=[world.network.pk]),
-        {"quorum_percent": 150, "quorum_minimum": 3},
+        {"quorum_percent": 150, "quorum_minimum": 3, "notice_days": 7},
     )
     assert answer.status_code == 400 and not MeetingRules.objects.exists()
 

@@ -38,10 +38,10 @@ def test_citizen_joins_and_coordinator_approves(page, world):
     page.get_by_role("button", name="Next").click()
 
     # Step 2: the phone number, confirmed with the texted code.
-    page.get_by_label("Mobile phone number").fill("0470 12 34 56")
-    page.get_by_role("button", name="Text me a code").click()
+    page.get_by_label("Phone number").fill("0470 12 34 56")
+    page.get_by_role("button", name="Send me a code").click()
     code = re.search(r"\b(\d{6})\b", latest("+32470123456", "sms").body)[1]
-    page.get_by_label("The six-digit code we texted you").fill(code)
+    page.get_by_label("The six-digit code we sent you").fill(code)
     page.get_by_role("button", name="Confirm").click()
 
     # Step 3: an address outside every BIN is refused, then the right one is found.

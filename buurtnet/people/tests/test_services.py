@@ -119,6 +119,73 @@ def test_preferences_are_saved_in_a_fixed_channel_order():
     assert (person.language, person.channels) == ("fr", ["email", "sms"])
 
 
+def test_landline_gets_its_code_by_voice_call_never_by_sms(
+    person, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start_phone_verification(person, "09 234 56 78")
+
+    sent = OutboxMessage.objects.filter(recipient="+3292345678")
+    assert [m.channel for m in sent] == ["voice"]
+    spoken = "".join(sent.get().body.split(".")[0].split())
+    services.confirm_phone(person, re.search(r"(\d{6})$", spoken)[1])
+    person.refresh_from_db()
+    assert person.phone_verified
+    assert not person.can_receive_sms
+
+
+def test_mobile_number_gets_its_code_by_sms(person, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start_phone_verification(person, "0470 12 34 56")
+
+    assert [m.channel for m in OutboxMessage.objects.all()] == ["sms"]
+
+
+def test_number_of_a_country_not_allowed_is_refused_and_changes_nothing(
+    person, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as info:
+        services.start_phone_verification(person, "+1 415 555 0123")
+
+    assert info.value.code == "country_not_allowed"
+    person.refresh_from_db()
+    assert person.phone == ""
+    assert not PhoneVerification.objects.exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_sms_cannot_be_chosen_for_a_confirmed_landline():
+    person = PersonFactory(phone="+3292345678")
+
+    with pytest.raises(ValidationError) as info:
+        services.update_preferences(
+            person, language="nl", channels=["sms"], quiet_hours_start=None, quiet_hours_end=None
+        )
+
+    assert info.value.code == "not_mobile"
+
+
+def test_voice_calls_can_be_chosen_for_a_confirmed_landline():
+    person = PersonFactory(phone="+3292345678")
+
+    services.update_preferences(
+        person, language="nl", channels=["voice"], quiet_hours_start=None, quiet_hours_end=None
+    )
+
+    person.refresh_from_db()
+    assert person.channels == ["voice"]
+
+
+def test_changing_to_a_landline_stops_sms():
+    person = PersonFactory(channels=["email", "sms"])
+
+    services.start_phone_verification(person, "09 234 56 78")
+
+    person.refresh_from_db()
+    assert person.channels == ["email"]
+    assert not person.can_receive_sms
+
+
 def test_new_account_takes_the_language_it_signed_up_in(client):
     from buurtnet.people.models import Person
 

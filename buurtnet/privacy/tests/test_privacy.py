@@ -314,6 +314,37 @@ def test_consent_can_be_given_again(world, erin, client):
     assert Consent.objects.filter(person=erin, kind="sms", withdrawn_at__isnull=True).count() == 1
 
 
+def test_sms_consent_does_not_turn_sms_on_for_a_confirmed_landline(world, erin):
+    erin.phone, erin.channels = "+3292345678", ["email", "inapp"]
+    erin.save()
+
+    assert services.give_consent(erin, "sms") is False
+
+    erin.refresh_from_db()
+    assert erin.channels == ["email", "inapp"]
+    assert Consent.objects.filter(person=erin, kind="sms", withdrawn_at__isnull=True).exists()
+
+
+def test_sms_consent_turns_sms_on_for_a_belgian_mobile(world, erin):
+    erin.phone, erin.channels = "+32471234567", ["email", "inapp"]
+    erin.save()
+
+    assert services.give_consent(erin, "sms") is True
+
+    erin.refresh_from_db()
+    assert erin.channels == ["email", "inapp", "sms"]
+
+
+def test_voice_consent_turns_calls_on_for_a_confirmed_landline(world, erin):
+    erin.phone, erin.channels = "+3292345678", ["email", "inapp"]
+    erin.save()
+
+    assert services.give_consent(erin, "voice") is True
+
+    erin.refresh_from_db()
+    assert "voice" in erin.channels
+
+
 def test_an_unknown_purpose_changes_nothing(world, erin, client):
     log_in(client, erin).post(reverse("privacy:withdraw", args=["privacy_notice"]))
     erin.refresh_from_db()

@@ -13,10 +13,11 @@ import pillow_heif
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFile
 from PIL.PngImagePlugin import PngInfo
 
-from buurtnet.reports.photos import CleanPhoto, clean_photo
+from buurtnet.reports import photos
+from buurtnet.reports.photos import CleanPhoto, clean_photo, decoded_bytes
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -69,6 +70,20 @@ def _png_claiming_size(width: int, height: int) -> bytes:
         b"\x89PNG\r\n\x1a\n"
         + _png_chunk(b"IHDR", ihdr)
         + _png_chunk(b"IDAT", zlib.compress(bytes(10_000)))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def _sixteen_bit_grey_png(width: int, height: int) -> bytes:
+    """A real, fully valid 16-bit greyscale PNG, compressed row by row so the test stays small."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 16, 0, 0, 0, 0)
+    row = bytes(1 + width * 2)  # filter byte "none", then black 16-bit pixels
+    compressor = zlib.compressobj(9)
+    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", ihdr)
+        + _png_chunk(b"IDAT", idat)
         + _png_chunk(b"IEND", b"")
     )
 
@@ -316,6 +331,72 @@ def test_image_in_pillows_warning_range_is_rejected_even_where_warnings_are_erro
     with warnings.catch_warnings():
         warnings.simplefilter(action, Image.DecompressionBombWarning)
         assert _code(_png_claiming_size(12_000, 9_000)) == "too_many_pixels"
+
+
+@pytest.fixture
+def decoding_forbidden(monkeypatch):
+    """Make any decode of pixel data fail the test, so a refusal can be shown to come first."""
+
+    def load(self):
+        raise AssertionError(f"pixels of a {self.size} {self.mode} picture were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+
+
+def test_sixteen_bit_png_under_the_pixel_limit_is_refused_before_decoding(
+    settings, decoding_forbidden
+) -> None:
+    # 6300 x 6300 = 39.7 megapixels, under the pixel limit; 79 MB once decoded as "I;16",
+    # and about 490 MB through the old conversion pipeline. The default budget (96 MiB, for
+    # iPhone photos) admits it at that cost; a zone that sets a tighter one is held to it.
+    settings.IMAGE_DECODE_MAX_BYTES = 64 * 1024 * 1024
+    data = _sixteen_bit_grey_png(6300, 6300)
+    assert len(data) < 300 * 1024
+    assert Image.open(io.BytesIO(data)).mode == "I;16"
+
+    with translation.override("en"), pytest.raises(ValidationError) as excinfo:
+        clean_photo(data)
+
+    assert excinfo.value.code == "too_much_memory"
+    assert excinfo.value.messages[0].startswith("This photo is too large to process.")
+
+
+def test_decoded_size_counts_the_bytes_pillow_keeps_per_pixel() -> None:
+    assert decoded_bytes("L", (100, 10)) == 1_000
+    assert decoded_bytes("I;16", (100, 10)) == 2_000
+    assert decoded_bytes("I", (100, 10)) == 4_000
+    assert decoded_bytes("RGB", (100, 10)) == 4_000
+    assert decoded_bytes("RGBA", (100, 10)) == 4_000
+
+
+def test_an_iphone_photo_fits_the_default_decode_budget() -> None:
+    # 24 megapixels, the size an iPhone saves its HEIC photos in by default.
+    assert decoded_bytes("RGB", (5712, 4284)) <= photos.DEFAULT_DECODE_MAX_BYTES
+
+
+def test_png_over_the_decode_budget_is_refused_before_decoding(
+    settings, decoding_forbidden
+) -> None:
+    settings.IMAGE_DECODE_MAX_BYTES = 100 * 100 * 4 - 1
+
+    assert _code(_encode(Image.new("RGB", (100, 100), "green"), "PNG")) == "too_much_memory"
+
+
+def test_heic_over_the_decode_budget_is_refused(settings) -> None:
+    data = _heic(Image.new("RGB", (64, 48), (30, 120, 200)))
+    settings.IMAGE_DECODE_MAX_BYTES = 64 * 48 * 4 - 1
+
+    assert _code(data) == "too_much_memory"
+
+
+def test_large_jpeg_is_decoded_at_reduced_scale_to_fit_the_decode_budget(settings) -> None:
+    # 4000 x 3000 takes 48 MB at full size; libjpeg's 1/2 scale (2000 x 1500) takes 12 MB.
+    settings.IMAGE_DECODE_MAX_BYTES = 16 * 1000 * 1000
+    data = _encode(_noise((4000, 3000)), "JPEG", quality=60)
+
+    photo = clean_photo(data)
+
+    assert (photo.width, photo.height) == (1600, 1200)
 
 
 def test_pixel_limit_comes_from_settings(settings) -> None:

@@ -3,12 +3,16 @@ and only in that zone; the zone's page is for that zone's staff only."""
 
 from datetime import timedelta
 
+import pyotp
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from buurtnet.api import services as api_services
+from buurtnet.api.models import Scope
 from buurtnet.delivery.models import Delivery, OutboxMessage
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging.models import Message, Recipient, Reply
@@ -339,3 +343,117 @@ def test_junk_in_any_field_is_refused_without_a_server_error(world, client, junk
         assert answer.status_code == 400, (name, junk)
     policy = services.policy_for(world.zone)
     assert [getattr(policy, name) for name in VALID] == list(VALID.values())
+
+
+# --- Every copy of a closed report's text -----------------------------------------------------
+
+DESCRIPTION = "Zilveren bestelwagen QX4711 stond urenlang voor nummer 12."
+FEEDBACK = "Dank u mevrouw Claes-QX4711, Leielaan 12: de wagen is gecontroleerd."
+THANKS = "Bedankt QX4711, ik woon op Leielaan 12 en was ongerust."
+UNIQUE = (DESCRIPTION, FEEDBACK, THANKS)
+
+
+def rows_holding(*needles: str) -> list[tuple[str, int, str]]:
+    """Every row of every model whose stored value holds one of the needles: a copy of
+    the text added to any table later is found too."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models(include_auto_created=True):
+        fields = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if f.get_internal_type() not in ("BinaryField",)
+        ]
+        for row in model._default_manager.values_list("pk", *fields):
+            for name, value in zip(fields, row[1:], strict=True):
+                if any(needle in str(value) for needle in needles):
+                    found.append((model._meta.label, row[0], name))
+    return found
+
+
+def report_with_copies(world, now_sends) -> Report:
+    """A report with its notification, feedback the reporter answered, then closed;
+    the local outbox kept long enough to hold the e-mails too."""
+    for zone in (world.zone, world.other_zone):
+        services.save_policy(zone, world.admin, {"outbox_records": 3650})
+    report = now_sends(
+        reports.file_report, world.member, report_input(world, description=DESCRIPTION)
+    )
+    feedback = now_sends(reports.send_feedback, report, world.officer, FEEDBACK)
+    inbox = Recipient.objects.get(message=feedback, person=world.member)
+    now_sends(messaging.reply, inbox, THANKS)
+    now_sends(reports.change_status, report, world.officer, "closed", outcome="no_action")
+    return Report.objects.get(pk=report.pk)
+
+
+def test_before_the_period_the_texts_are_where_the_tests_look(world, now_sends):
+    report = report_with_copies(world, now_sends)
+    purge_at(now_sends, report.closed_at + 364 * DAY)
+    tables = {label for label, _pk, _name in rows_holding(*UNIQUE)}
+    assert {"reports.Report", "messaging.MessageText", "messaging.Reply"} <= tables
+    assert "delivery.OutboxMessage" in tables
+
+
+def test_no_table_holds_a_closed_reports_text_after_the_period(world, now_sends):
+    report = report_with_copies(world, now_sends)
+    purge_at(now_sends, report.closed_at + 366 * DAY)
+    assert rows_holding(*UNIQUE) == []
+
+
+def test_no_message_is_left_in_the_reporters_name_after_the_period(world, now_sends):
+    report = report_with_copies(world, now_sends)
+    purge_at(now_sends, report.closed_at + 366 * DAY)
+    assert not Message.objects.filter(sender=world.member).exists()
+    assert not Recipient.objects.filter(person=world.member).exists()
+
+
+def api_get(client, person, path: str) -> str:
+    """GET /api/v1<path> with a token the person made after their second factor."""
+    if api_services.must_use_second_factor(person) and not api_services.has_second_factor(person):
+        TOTP.activate(person, pyotp.random_base32())
+    _token, secret = api_services.create_token(
+        person,
+        name="retention test",
+        scopes=list(Scope.values),
+        expires_at=timezone.now() + DAY,
+        second_factor=True,
+    )
+    answer = client.get(f"/api/v1{path}", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert answer.status_code == 200, answer.content
+    return answer.content.decode()
+
+
+def test_the_api_no_longer_shows_a_closed_reports_text(world, now_sends, client):
+    report = report_with_copies(world, now_sends)
+    before = api_get(client, world.officer, "/messages")
+    assert DESCRIPTION in before and FEEDBACK in before
+    purge_at(now_sends, report.closed_at + 366 * DAY)
+    for person, path in (
+        (world.officer, "/messages"),
+        (world.officer, f"/reports/{report.pk}"),
+        (world.member, "/reports/mine"),
+    ):
+        answer = api_get(client, person, path)
+        assert not any(text in answer for text in UNIQUE), path
+
+
+def test_the_feedback_message_still_counts_without_its_text(world, now_sends):
+    report = report_with_copies(world, now_sends)
+    feedback = Message.objects.get(kind="feedback")
+    purge_at(now_sends, report.closed_at + 366 * DAY)
+    feedback.refresh_from_db()
+    assert feedback.recipient_count == 1
+    assert feedback.main_text.body == "Removed after the retention period."
+
+
+def test_the_reply_a_report_was_made_from_goes_after_the_period(world, now_sends):
+    message = alert(world, now_sends)
+    inbox = Recipient.objects.get(message=message, person=world.member)
+    reply = messaging.reply(inbox, DESCRIPTION)
+    report = now_sends(reports.report_from_reply, reply, world.officer)
+    now_sends(reports.change_status, report, world.officer, "closed", outcome="no_action")
+    report.refresh_from_db()
+    purge_at(now_sends, report.closed_at + 366 * DAY)
+    assert not Reply.objects.filter(pk=reply.pk).exists()
+    assert rows_holding(DESCRIPTION) == []
