@@ -30,7 +30,7 @@ serve: install
 	DEBUG=1 OUTBOX_PAGE_ENABLED=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 worker: install
-	DEBUG=1 $(PY) manage.py db_worker
+	DEBUG=1 $(PY) manage.py worker
 
 # Chromium from Debian for the browser tests (Playwright drives it; it never downloads one).
 browser:

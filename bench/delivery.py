@@ -15,12 +15,17 @@
    peak memory (VmHWM).
 4. Times bare loops against the same sinks with the same number of connections (smtplib,
    httpx keep-alive) with the same message, and prints Buurtnet's rate as a share of them.
+5. A worker killed mid-fan-out: an alert to --kill-size members (10,000) with two workers
+   and the tick; one worker gets SIGKILL once a third of the messages arrived. E-mail goes
+   to a sink that counts every message, duplicates included; prints the duplicates and the
+   time until the last delivery.
 
 Every figure is one line `name: value unit`. It is a benchmark, not a test: it never fails
 on a figure, only when something breaks. Environment: BENCH_DELIVERY_SIZES (e.g. 10000 to
 skip the 100,000 step), BENCH_DELIVERY_WORKERS, BENCH_DELIVERY_TIMEOUT (seconds per run),
 BENCH_DATABASE_URL, BENCH_DELIVERY_PROFILE (a directory: the 1-worker runs write a cProfile
-of the worker there), BENCH_DELIVERY_KEEP_DB=1 (keep the database for a look afterwards).
+of the worker there), BENCH_DELIVERY_KEEP_DB=1 (keep the database for a look afterwards),
+BENCH_DELIVERY_KILL_SIZE (audience of the kill run; 0 skips it).
 """
 
 import argparse
@@ -382,6 +387,82 @@ def run_aiosmtpd_sink(port: int) -> None:
         controller.stop()
 
 
+def run_counting_sink(port: int) -> None:
+    """The e-mail sink of the kill run: accepts every message, a repeated Message-ID too (as
+    an SMTP relay does), and prints its Message-ID, one line per message, for
+    MessageIdCounter."""
+    from email.parser import BytesHeaderParser
+
+    from aiosmtpd.controller import Controller
+
+    out = sys.stdout
+    parser = BytesHeaderParser()
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            message_id = parser.parsebytes(envelope.content).get("Message-ID", "")
+            out.write(f"mesg {message_id.strip().strip('<>') or '-'}\n")
+            out.flush()
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    try:
+        signal.pause()
+    finally:
+        controller.stop()
+
+
+class MessageIdCounter:
+    """Reads the counting sink's lines: every message received (duplicates included) per
+    Message-ID, and when each was first seen. Only Message-IDs starting with prefix count
+    (Buurtnet's are `bn-<message>-<recipient>-email@domain`): the e-mails of one alert, not
+    of other work that happens to be sent meanwhile."""
+
+    def __init__(self, stream, prefix: str = "") -> None:
+        self.stream = stream
+        self.prefix = prefix
+        self.per_id: dict[str, int] = {}
+        self.first_seen: dict[str, float] = {}
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        for line in iter(self.stream.readline, b""):
+            if not line.startswith(b"mesg "):
+                continue
+            message_id = line[5:].strip().decode(errors="replace")
+            with self.lock:
+                self.per_id[message_id] = self.per_id.get(message_id, 0) + 1
+                self.first_seen.setdefault(message_id, time.perf_counter())
+
+    def _counts(self) -> list[int]:
+        with self.lock:
+            return [n for key, n in self.per_id.items() if key.startswith(self.prefix)]
+
+    @property
+    def total(self) -> int:
+        return sum(self._counts())
+
+    @property
+    def distinct(self) -> int:
+        return len(self._counts())
+
+    @property
+    def duplicates(self) -> int:
+        """Messages beyond the first per Message-ID: what members got twice or more."""
+        counts = self._counts()
+        return sum(counts) - len(counts)
+
+    def last_first_seen(self) -> float | None:
+        """When the last new message of prefix arrived."""
+        with self.lock:
+            times = [t for key, t in self.first_seen.items() if key.startswith(self.prefix)]
+        return max(times, default=None)
+
+
 # --- Bare loops: what the same connections do without Buurtnet --------------------------
 
 
@@ -471,17 +552,32 @@ def main() -> int:
         default=float(os.environ.get("BENCH_DELIVERY_TIMEOUT", "300")),
         help="seconds one run may take before it is cut short",
     )
+    parser.add_argument(
+        "--kill-size",
+        type=int,
+        default=int(os.environ.get("BENCH_DELIVERY_KILL_SIZE", "10000") or 0),
+        help="audience of the run with a worker killed mid-fan-out (0: skip it)",
+    )
     parser.add_argument("--bare-messages", type=int, default=4000)
     parser.add_argument("--profile", default=os.environ.get("BENCH_DELIVERY_PROFILE", ""))
     parser.add_argument("--aiosmtpd-sink", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--counting-sink", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.aiosmtpd_sink:
         run_aiosmtpd_sink(args.aiosmtpd_sink)
         return 0
+    if args.counting_sink:
+        run_counting_sink(args.counting_sink)
+        return 0
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     worker_counts = [int(w) for w in args.workers.split(",") if w.strip()]
-    if not sizes or not worker_counts:
-        print("\nDelivery bench: skipped (BENCH_DELIVERY_SIZES or BENCH_DELIVERY_WORKERS empty)")
+    if not worker_counts:
+        sizes = []
+    if not sizes and not args.kill_size:
+        print(
+            "\nDelivery bench: skipped (BENCH_DELIVERY_SIZES or BENCH_DELIVERY_WORKERS empty, "
+            "and BENCH_DELIVERY_KILL_SIZE=0)"
+        )
         return 0
 
     server = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_SERVER
@@ -554,11 +650,14 @@ class Bench:
 
         django.setup()
         self.start_sinks()
-        self.seed(max(self.sizes))
+        self.seed(max([*self.sizes, self.args.kill_size]))
         for size in self.sizes:
             for workers in self.worker_counts:
                 self.runs.append(self.measure(size, workers))
-        self.compare()
+        if self.runs:
+            self.compare()
+        if self.args.kill_size:
+            self.measure_kill(self.args.kill_size)
         return 0
 
     def start_sinks(self) -> None:
@@ -659,7 +758,9 @@ class Bench:
 
     # --- one run --------------------------------------------------------------------------
 
-    def start_workers(self, count: int, profile: str = "") -> list[subprocess.Popen]:
+    def start_workers(
+        self, count: int, profile: str = "", env: dict | None = None
+    ) -> list[subprocess.Popen]:
         workers = []
         for i in range(count):
             log = self.tmp / f"worker-{len(self.runs)}-{i}.log"
@@ -678,9 +779,12 @@ class Bench:
                 "-v",
                 "1",
             ]
-            env = {**self.env, "LOG_LEVEL": "INFO"}
             worker = self.processes.start(
-                command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+                command,
+                cwd=ROOT,
+                env={**(env or self.env), "LOG_LEVEL": "INFO"},
+                stdout=log.open("wb"),
+                stderr=subprocess.STDOUT,
             )
             worker.log = log
             workers.append(worker)
@@ -888,6 +992,148 @@ class Bench:
         Delivery.objects.filter(
             message_id=message_id, state__in=["queued", "inflight", "retry"]
         ).update(state="cancelled")
+
+    # --- a worker killed mid-fan-out -------------------------------------------------------
+
+    def measure_kill(self, size: int) -> None:
+        """An alert to about size members with two workers and the tick running (as
+        scripts/serve-with-worker does), one worker SIGKILLed once a third of the messages
+        reached the sinks. E-mail goes to a counting sink that keeps every message, a
+        repeated Message-ID too (as an SMTP relay does); SMS to the simulator, whose /stats
+        counts repeated idempotency keys (which it drops, as a gateway that honours the key).
+        Prints the duplicates and the time until the last delivery; stops by itself after
+        BENCH_DELIVERY_TIMEOUT."""
+        import httpx
+        from django.db.models import Count
+
+        from buurtnet.delivery.models import PENDING_STATES, Delivery
+        from buurtnet.messaging.models import Message, MessageStatus
+        from buurtnet.messaging.services import Draft, submit
+        from buurtnet.networks.management.commands.seed_demo import ZONE_EMAIL
+        from buurtnet.people.models import Person
+
+        tag = f"{size}"
+        port = free_port()
+        sink = self.processes.start(
+            [sys.executable, __file__, "--counting-sink", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(port, sink, 30)
+        emails = MessageIdCounter(sink.stdout, prefix="bn-none-")
+        # Nothing but this alert for the tick and the workers to send: the demo's pending
+        # deliveries and scheduled messages would reach the same sinks.
+        Delivery.objects.filter(state__in=PENDING_STATES).update(state="cancelled")
+        Message.objects.filter(status=MessageStatus.SCHEDULED).update(
+            status=MessageStatus.CANCELLED
+        )
+        env = {**self.env, "EMAIL_PORT": str(port)}
+        workers = self.start_workers(2, env=env)
+        tick_log = self.tmp / "tick-kill.log"
+        tick = self.processes.start(
+            [sys.executable, "manage.py", "tick", "--every", "10"],
+            cwd=ROOT,
+            env=env,
+            stdout=tick_log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        sms = httpx.Client(base_url=self.env["SMS_SIMULATOR_URL"], timeout=5)
+        sms_before = sms.get("/stats").json()
+        target, _approx = self.target_for(size)
+        officer = Person.objects.get(email=ZONE_EMAIL)
+        message = submit(officer, Draft(kind="alert", target=target, texts=TEXTS, language="nl"))
+        sent_at = time.perf_counter()
+        emails.prefix = f"bn-{message.pk}-"
+        expected = {
+            c: Delivery.objects.filter(message=message, channel=c).exclude(state="skipped").count()
+            for c in SINK_CHANNELS
+        }
+        deadline = sent_at + self.args.timeout
+        killed_at = last_sms_at = None
+        in_flight_at_kill = 0
+        sms_accepted = sms_duplicates = 0
+        complete = False
+        while time.perf_counter() < deadline:
+            stats = sms.get("/stats").json()
+            now = time.perf_counter()
+            if stats["accepted"] - sms_before["accepted"] > sms_accepted:
+                last_sms_at = now
+            sms_accepted = stats["accepted"] - sms_before["accepted"]
+            sms_duplicates = stats["duplicates"] - sms_before["duplicates"]
+            reached = emails.distinct + sms_accepted
+            if killed_at is None and reached * 3 >= sum(expected.values()):
+                in_flight_at_kill = Delivery.objects.filter(
+                    message=message, state="inflight"
+                ).count()
+                os.kill(workers[0].pid, signal.SIGKILL)
+                workers[0].wait(10)
+                killed_at = time.perf_counter()
+                note(f"kill run: SIGKILL to worker {workers[0].pid} at {reached} messages")
+            if reached >= sum(expected.values()):
+                complete = True
+                break
+            if workers[1].poll() is not None:
+                raise RuntimeError(f"worker exited: {workers[1].log.read_text()[-3000:]}")
+            time.sleep(0.05)
+        # Late re-sends (rows the dead worker had sent but not recorded) still count.
+        while (
+            time.perf_counter() < deadline
+            and Delivery.objects.filter(
+                message=message, channel__in=SINK_CHANNELS, state__in=PENDING_STATES
+            ).exists()
+        ):
+            time.sleep(0.2)
+        time.sleep(1.0)
+        stats = sms.get("/stats").json()
+        sms_duplicates = stats["duplicates"] - sms_before["duplicates"]
+        # The simulator keeps every accepted SMS with its key: count this alert's own.
+        prefix = f"bn-{message.pk}-"
+        listed = sms.get("/messages", timeout=120).json()["messages"]
+        sms_of_alert = sum(1 for m in listed if m.get("idempotency_key", "").startswith(prefix))
+        sms.close()
+        last_email_at = emails.last_first_seen() or sent_at
+        last = max(last_email_at, last_sms_at or sent_at)
+        for process in (*workers, tick, sink):
+            self.processes.stop(process, timeout=30)
+
+        note(
+            f"kill run: {message.recipient_count} recipients, 2 workers and the tick, one "
+            f"worker killed with {in_flight_at_kill} deliveries in flight; e-mail counted at "
+            "a sink that keeps duplicates"
+        )
+        figure(f"kill_recipients_{tag}", message.recipient_count, "people")
+        figure(f"kill_email_expected_{tag}", expected["email"], "msg")
+        figure(f"kill_email_received_{tag}", emails.total, "msg")
+        figure(f"kill_email_duplicates_{tag}", emails.duplicates, "msg")
+        figure(f"kill_email_missing_{tag}", expected["email"] - emails.distinct, "msg")
+        figure(f"kill_sms_duplicate_requests_{tag}", sms_duplicates, "msg")
+        figure(f"kill_sms_missing_{tag}", expected["sms"] - sms_of_alert, "msg")
+        if sms_accepted != sms_of_alert:
+            note(f"kill run: {sms_accepted - sms_of_alert} SMS of other work reached the simulator")
+        figure(f"kill_last_delivery_{tag}", last - sent_at, "s")
+        if killed_at is not None:
+            figure(f"kill_last_delivery_after_kill_{tag}", max(last - killed_at, 0.0), "s")
+        if not complete:
+            left = dict(
+                Delivery.objects.filter(message=message, channel__in=SINK_CHANNELS)
+                .exclude(state__in=["sent", "delivered"])
+                .values_list("state")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
+            note(f"kill run cut short after {self.args.timeout:.0f} s; not sent: {left}")
+        for worker in workers:
+            for line in worker.log.read_text(errors="replace").splitlines():
+                if "Traceback" in line or "ERROR" in line:
+                    note(f"worker log: {line[:200]}")
+                    break
+        recovered = killed_at is not None and last - killed_at <= 60
+        note(
+            f"kill targets: e-mail duplicates <= 1 (one open connection) "
+            f"{'met' if emails.duplicates <= 1 else 'MISSED'}, everything delivered within "
+            f"60 s of the kill {'met' if complete and recovered else 'MISSED'}"
+        )
+        self.clean_up(message.pk)
 
     # --- bare loops -----------------------------------------------------------------------
 

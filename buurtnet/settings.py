@@ -117,7 +117,13 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", VAR_DIR / "buurtnet.sqlite3"))
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Persistent connections, checked before each request reuses one: after a database
+    # restart the first request opens a new connection instead of answering 500.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True
+        )
+    }
 else:
     DATABASES = {
         "default": {
@@ -146,12 +152,19 @@ if os.environ.get("CACHE_REDIS_URL"):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["CACHE_REDIS_URL"],
+            # A Redis that does not answer fails fast instead of holding the request.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
         }
     }
 
 # --- Background work (Django Tasks API) --------------------------------------------------
 if os.environ.get("TASKS_REDIS_URL"):
-    RQ_QUEUES = {"default": {"URL": os.environ["TASKS_REDIS_URL"]}}
+    # A broker that does not answer fails the enqueue within seconds (logged; the tick
+    # enqueues the deliveries again) instead of holding the sender's request.
+    _tasks_redis_url = os.environ["TASKS_REDIS_URL"]
+    if "socket_connect_timeout=" not in _tasks_redis_url:
+        _tasks_redis_url += ("&" if "?" in _tasks_redis_url else "?") + "socket_connect_timeout=2"
+    RQ_QUEUES = {"default": {"URL": _tasks_redis_url}}
     INSTALLED_APPS += ["django_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.backend.RQBackend", "QUEUES": ["default"]}}
 else:
@@ -300,10 +313,28 @@ VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:noreply@buurtnet.local")
 # bookkeeping per task stays small.
 DELIVERY_BATCH_SIZE = int(os.environ.get("DELIVERY_BATCH_SIZE", "500"))
 DELIVERY_FIRST_BATCH_SIZE = int(os.environ.get("DELIVERY_FIRST_BATCH_SIZE", "50"))
-# A worker holds claimed deliveries this long; after it, another worker may take them over.
-DELIVERY_LEASE_SECONDS = int(os.environ.get("DELIVERY_LEASE_SECONDS", "300"))
+# A worker holds claimed deliveries this long; its heartbeat renews the lease every quarter
+# of it while the batch runs. When a worker dies, its rows are free again after at most this
+# long, and `tick` re-enqueues them: keep it well under a minute.
+DELIVERY_LEASE_SECONDS = float(os.environ.get("DELIVERY_LEASE_SECONDS", "20"))
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "5"))
+# Queued deliveries still untouched after this are enqueued again by the tick: their task was
+# lost (the broker did not answer at send, or a Redis restart dropped the waiting jobs).
+DELIVERY_REQUEUE_AFTER_SECONDS = int(os.environ.get("DELIVERY_REQUEUE_AFTER_SECONDS", "20"))
 DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "30"))
+# /healthz reports delivery as degraded (503) when deliveries that could be sent have waited
+# this long with no worker holding any delivery of their message.
+HEALTH_DELIVERY_STALL_SECONDS = int(os.environ.get("HEALTH_DELIVERY_STALL_SECONDS", "120"))
+# A provider (SMS gateway, mail server…) that fails this many times in a row is paused for
+# every worker (delivery/breaker.py): first for PROVIDER_PAUSE_SECONDS, twice as long after
+# each failed probe, at most PROVIDER_PAUSE_MAX_SECONDS; an answer with Retry-After pauses it
+# exactly that long. Deliveries wait for it without using their attempts.
+PROVIDER_FAILURES_BEFORE_PAUSE = int(os.environ.get("PROVIDER_FAILURES_BEFORE_PAUSE", "3"))
+PROVIDER_PAUSE_SECONDS = float(os.environ.get("PROVIDER_PAUSE_SECONDS", "30"))
+PROVIDER_PAUSE_MAX_SECONDS = float(os.environ.get("PROVIDER_PAUSE_MAX_SECONDS", "600"))
+# How long a delivery keeps waiting for a provider that is down, in minutes after its
+# message was sent (the plan rule's response time if longer); then it fails and falls back.
+DELIVERY_VALID_MINUTES = float(os.environ.get("DELIVERY_VALID_MINUTES", "360"))
 # The outbox page shows every message the installation "sent"; only on a local demo.
 OUTBOX_PAGE_ENABLED = env_bool("OUTBOX_PAGE_ENABLED", DEBUG)
 

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views import defaults
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
+from buurtnet import health
 from buurtnet.networks.models import (
     OPEN_STATUSES,
     Membership,
@@ -69,7 +70,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and readiness: is the database reachable, and the task backend?"""
+    """Is the database reachable, and the task backend; and does delivery work?
+
+    503 when the database or the broker cannot be reached, or when delivery is degraded:
+    deliveries nobody has taken for `HEALTH_DELIVERY_STALL_SECONDS`, a provider paused by
+    the workers' circuit breaker, no RQ worker (`buurtnet/health.py`). `?live` answers only
+    the database and broker checks (liveness, for a load balancer that must not take the
+    web servers out because the mail server is down)."""
     database = {"vendor": connection.vendor, "ok": True}
     try:
         with connection.cursor() as cursor:
@@ -82,8 +89,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
         _check_task_backend(backend)
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         tasks.update(ok=False, error=exc.__class__.__name__)
-    ok = database["ok"] and tasks["ok"]
-    return JsonResponse({"ok": ok, "database": database, "tasks": tasks}, status=200 if ok else 503)
+    body = {"ok": database["ok"] and tasks["ok"], "database": database, "tasks": tasks}
+    if "live" not in request.GET and body["ok"]:
+        delivery = {"ok": True}
+        try:
+            problems = health.delivery_problems()
+        except Exception as exc:  # noqa: BLE001 - a failing check is itself a problem
+            problems = [{"check": "delivery_check_failed", "error": exc.__class__.__name__}]
+        if problems:
+            delivery.update(ok=False, problems=problems)
+        body.update(ok=delivery["ok"], delivery=delivery)
+    return JsonResponse(body, status=200 if body["ok"] else 503)
 
 
 def _check_task_backend(backend) -> None:

@@ -98,6 +98,10 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # The token of the claim that holds (or last held) the row: every write of an outcome
+    # checks it, so a worker whose lease ran out never overwrites its successor's work.
+    # A database default: the deliveries are written by INSERT … SELECT.
+    claimed_by = models.CharField(max_length=32, blank=True, default="", db_default="")
     provider_ref = models.CharField(max_length=100, blank=True)
     fallback_from = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
@@ -165,3 +169,37 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return self.endpoint[:60]
+
+
+class ProviderState(models.TextChoices):
+    CLOSED = "closed", _("Working")
+    OPEN = "open", _("Paused")
+    PROBING = "probing", _("Trying again")
+
+
+class ProviderHealth(models.Model):
+    """How one delivery provider (the SMS gateway, the mail server…) is doing, as every
+    delivery worker sees it: the state of its circuit breaker (`delivery/breaker.py`), and
+    what the sender's progress page tells about it."""
+
+    provider = models.CharField(max_length=40, unique=True)
+    channel = models.CharField(max_length=8)
+    state = models.CharField(
+        max_length=8, choices=ProviderState.choices, default=ProviderState.CLOSED
+    )
+    # Consecutive transient failures, and consecutive pauses (each one longer).
+    failures = models.PositiveIntegerField(default=0)
+    pauses = models.PositiveSmallIntegerField(default=0)
+    # When the failures began, and when the pause ends (or the probe's lease, while probing).
+    down_since = models.DateTimeField(null=True, blank=True)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("provider health")
+        verbose_name_plural = _("provider health")
+
+    def __str__(self) -> str:
+        return f"{self.provider} ({self.state})"

@@ -15,25 +15,30 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django_tasks import default_task_backend
 
+from buurtnet.reconnect import after_commit
+
 from .models import Delivery, DeliveryState
 
 SENT_BY_WORKERS = ("email", "sms", "push", "voice")
 
 
 def enqueue_message(message_id: int) -> None:
-    transaction.on_commit(lambda: enqueue_ranges(message_id))
+    """Hand the message's deliveries to the workers once the transaction commits. A broker
+    that does not answer then is logged, never raised (the message is saved and its rows
+    stay queued): `recover()`, run by the tick, enqueues them again."""
+    after_commit(lambda: enqueue_ranges(message_id), f"the deliveries of message {message_id}")
 
 
 def schedule_dispatch(message_id: int, when: datetime) -> None:
     """Send a scheduled message at its time. The periodic tick is the safety net for a
-    backend that cannot defer or a task that was lost."""
+    backend that cannot defer, a task that was lost or a broker that did not answer."""
     from . import tasks
 
     def enqueue() -> None:
         if default_task_backend.supports_defer:
             tasks.dispatch_message.using(run_after=when).enqueue(message_id)
 
-    transaction.on_commit(enqueue)
+    after_commit(enqueue, f"the scheduled dispatch of message {message_id}")
 
 
 def ranges(lo: int, hi: int, first: int, size: int) -> list[tuple[int, int]]:
@@ -88,18 +93,20 @@ def enqueue_ids(ids: list[int], channel: str, run_after: datetime | None = None)
         if not default_task_backend.supports_defer:
             return  # the tick picks them up when they are due
         task = task.using(run_after=run_after)
-    transaction.on_commit(lambda: task.enqueue(ids, channel))
+    after_commit(lambda: task.enqueue(ids, channel), f"{len(ids)} {channel} deliveries")
 
 
 def recover(now: datetime | None = None) -> int:
     """Re-enqueue deliveries whose worker died (lease expired), retries that are due and
-    queued rows nobody picked up for two lease periods. Returns tasks enqueued."""
+    queued rows nobody picked up for DELIVERY_REQUEUE_AFTER_SECONDS. Returns tasks enqueued."""
     now = now or timezone.now()
-    lease = timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    # A queued row whose task was lost (a broker that did not answer at send, a Redis
+    # restart that dropped its waiting jobs) waits at most this long plus one tick.
+    requeue_after = timedelta(seconds=settings.DELIVERY_REQUEUE_AFTER_SECONDS)
     stale = (
         Q(state=DeliveryState.INFLIGHT, lease_until__lt=now)
         | Q(state=DeliveryState.AWAITING_RETRY, next_attempt_at__lte=now)
-        | Q(state=DeliveryState.QUEUED, next_attempt_at__lt=now - 2 * lease)
+        | Q(state=DeliveryState.QUEUED, next_attempt_at__lt=now - requeue_after)
     )
     message_ids = (
         Delivery.objects.filter(stale, channel__in=SENT_BY_WORKERS)

@@ -7,13 +7,13 @@ request never sends anything and a worker never looks for rows not yet visible.
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import translation
 
 from buurtnet.people.models import Channel, Person
 from buurtnet.people.phones import can_receive_sms
+from buurtnet.reconnect import after_commit
 
 from . import tasks
 
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 def enqueue_email(recipient: str, subject: str, body: str, html: str = "") -> None:
-    transaction.on_commit(lambda: tasks.send_email.enqueue(recipient, subject, body, html))
+    after_commit(lambda: tasks.send_email.enqueue(recipient, subject, body, html), "an e-mail")
 
 
 def enqueue_sms(phone: str, text: str) -> bool:
@@ -31,7 +31,7 @@ def enqueue_sms(phone: str, text: str) -> bool:
     if not can_receive_sms(phone):
         logger.warning("Not texting %s: not a mobile number of an allowed country", phone[:6])
         return False
-    transaction.on_commit(lambda: tasks.send_sms.enqueue(phone, text))
+    after_commit(lambda: tasks.send_sms.enqueue(phone, text), "an SMS")
     return True
 
 

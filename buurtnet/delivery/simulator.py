@@ -6,8 +6,15 @@ It speaks a small JSON API shaped like a real provider's:
                     201 {"id", "status": "accepted"}; the same key again: 200, same id
                     422 {"error": "invalid number"} for numbers starting with the fail prefix
     GET  /messages?to=+32...   what arrived (all messages without ?to=)
-    GET  /stats     {"accepted", "duplicates", "rejected", "connections", ...}
+    GET  /stats     {"requests", "accepted", "duplicates", "rejected", "connections", ...}
     POST /inbound   {"from", "text"}: a member's reply, forwarded to the app's inbound hook
+    POST /outage    {"status": 503, "seconds": 600, "retry_after": 60}: answer every send with
+                    that status (and `Retry-After`) for that long from the next send on (or
+                    after the outage already planned), as a provider down or throttling
+
+Every POST /messages is counted ("requests"), whatever it is answered, and kept with its time
+and status (`SimulatorServer.requests`): a test can bound how hard the workers hit a gateway
+that is down.
 
 Idempotency is how a crash costs nothing: a worker that dies after the gateway accepted an
 SMS but before it recorded that re-sends the delivery later with the same key (derived from
@@ -91,8 +98,13 @@ class Gateway:
         self.by_key: dict[str, str] = {}
         self.in_flight: set[str] = set()
         self.counts = collections.Counter(
-            accepted=0, duplicates=0, rejected=0, receipts_sent=0, receipts_failed=0
+            requests=0, accepted=0, duplicates=0, rejected=0, receipts_sent=0, receipts_failed=0
         )
+        # (time.time(), status) of every POST /messages, in the order answered.
+        self.request_log: list[tuple[float, int]] = []
+        # Planned outages, one after another: [status, seconds, Retry-After, ends at]; the
+        # clock (time.monotonic()) of each starts with the first send it answers.
+        self.outages: collections.deque[list] = collections.deque()
         self.peers: set[Any] = set()
         # Faults queued by tests: ("status", 503) answers the next send with 503,
         # ("delay", 2.0) makes it wait first. A deque so another thread may append.
@@ -107,6 +119,7 @@ class Gateway:
         app.router.add_get("/messages", self.list_messages)
         app.router.add_get("/stats", self.stats)
         app.router.add_post("/inbound", self.inbound)
+        app.router.add_post("/outage", self.post_outage)
         app.on_startup.append(self._open_session)
         app.on_cleanup.append(self._close_session)
         return app
@@ -129,6 +142,12 @@ class Gateway:
 
     async def post_message(self, request: web.Request) -> web.Response:
         self.peers.add(request.transport.get_extra_info("peername") if request.transport else 0)
+        response = self._outage_answer() or await self._message(request)
+        self.counts["requests"] += 1
+        self.request_log.append((time.time(), response.status))
+        return response
+
+    async def _message(self, request: web.Request) -> web.Response:
         try:
             data = await request.json()
         except ValueError:
@@ -180,6 +199,43 @@ class Gateway:
         if self.config.error_rate and random.random() < self.config.error_rate:
             return error(503, "temporarily unavailable")
         return None
+
+    # --- Outages ------------------------------------------------------------------------
+
+    def plan_outage(self, status: int, seconds: float, retry_after: int | None = None) -> None:
+        """Answer every send with `status` for `seconds` from the next send on (after the
+        outages already planned), with `Retry-After: retry_after` when given."""
+        self.outages.append([status, seconds, retry_after, None])
+
+    def _outage_answer(self) -> web.Response | None:
+        now = time.monotonic()
+        while self.outages:
+            phase = self.outages[0]
+            if phase[3] is None:
+                phase[3] = now + phase[1]
+            if phase[3] > now:
+                break
+            self.outages.popleft()
+        if not self.outages:
+            return None
+        status, _seconds, retry_after, _ends = self.outages[0]
+        response = error(status, "too many requests" if status == 429 else "gateway unavailable")
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+
+    async def post_outage(self, request: web.Request) -> web.Response:
+        try:
+            data = await request.json()
+            status, seconds = int(data["status"]), float(data["seconds"])
+            retry_after = data.get("retry_after")
+            retry_after = None if retry_after is None else int(retry_after)
+        except (ValueError, KeyError, TypeError):
+            return error(400, "status and seconds are required")
+        if not 400 <= status <= 599 or seconds <= 0 or (retry_after or 0) < 0:
+            return error(400, "status must be 4xx or 5xx, seconds and retry_after positive")
+        self.plan_outage(status, seconds, retry_after)
+        return web.json_response({"planned": len(self.outages)}, status=201)
 
     def _store(self, to: str, sender: str, text: str, key: str) -> dict[str, Any]:
         record = {
@@ -393,3 +449,13 @@ class SimulatorServer(BackgroundServer):
     def delay_next(self, count: int = 1, seconds: float = 1.0) -> None:
         """Make the next `count` sends wait this long before they are handled."""
         self.gateway.faults.extend([("delay", seconds)] * count)
+
+    def go_down(self, status: int, seconds: float, retry_after: int | None = None) -> None:
+        """Answer every send with this status (and Retry-After) for this long from the next
+        send on, after the outages already planned: go_down(500, 3); go_down(429, 3, 1)."""
+        self.call(self.gateway.plan_outage, status, seconds, retry_after)
+
+    @property
+    def requests(self) -> list[tuple[float, int]]:
+        """(time.time(), status) of every send request, whatever its answer."""
+        return self.call(lambda: list(self.gateway.request_log))

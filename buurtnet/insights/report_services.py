@@ -35,6 +35,7 @@ from buurtnet.networks.models import (
 )
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
+from buurtnet.reconnect import after_commit
 
 from . import figures
 from .figures import Period, Series
@@ -172,7 +173,7 @@ def request_report(
             _("This report is being made; it will be ready in a few minutes.")
         ) from exc
     pk, version = report.pk, report.version
-    transaction.on_commit(lambda: _enqueue(pk, version))
+    after_commit(lambda: _enqueue(pk, version), "a yearly report")
     return report
 
 

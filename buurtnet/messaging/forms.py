@@ -1,4 +1,5 @@
 import json
+import uuid
 
 from django import forms
 from django.utils import timezone
@@ -68,9 +69,18 @@ class ComposeForm(forms.Form):
             "numbers or e-mail addresses."
         ),
     )
+    # A one-time token made when the form is first shown and kept through the preview: a
+    # second submit of the same form returns the first message (services.submit_once).
+    client_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, zone=None, can_publish: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["client_token"] = str(uuid.uuid4())
+        elif not _is_token(self.data.get("client_token")):
+            # A page from before tokens, or a damaged value: this submit and the pages that
+            # follow it carry a fresh one. Never an error the person could not fix.
+            self.renew_token()
         if not can_publish:
             # Only the police publish notices; the service refuses it from anyone else too.
             del self.fields["public"]
@@ -100,6 +110,11 @@ class ComposeForm(forms.Form):
                 municipality__zone=zone, status__in=RECEIVING_STATUSES
             ).order_by("name")
             self.fields["municipality"].queryset = zone.municipalities.order_by("name")
+
+    def renew_token(self) -> None:
+        """Give the form shown again a new token: what it sends next is a new message."""
+        self.data = self.data.copy()
+        self.data["client_token"] = str(uuid.uuid4())
 
     def language_fields(self) -> list[tuple[str, str, list]]:
         return [
@@ -170,7 +185,15 @@ class ComposeForm(forms.Form):
             is_exercise=data.get("is_exercise", False),
             attachment=data.get("attachment"),
             public=bool(data.get("public", False)),
+            idempotency_key=data.get("client_token", ""),
         )
+
+
+def _is_token(value: object) -> bool:
+    try:
+        return str(uuid.UUID(str(value))) == value
+    except ValueError:
+        return False
 
 
 class ForwardForm(forms.Form):

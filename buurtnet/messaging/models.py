@@ -100,11 +100,27 @@ class Message(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(_("note"), max_length=500, blank=True)
     recipient_count = models.PositiveIntegerField(default=0)
+    # The compose form's one-time token or the API's Idempotency-Key: a second submit with
+    # the same key returns this message (services.submit_once). One message per sender and
+    # key, enforced by the database; services.IDEMPOTENCY_KEY_TTL after it was made, a new
+    # submit may take the key over.
+    idempotency_key = models.CharField(max_length=255, blank=True, default="", editable=False)
+    # A hash of what was submitted with the key: the same key with other content is refused.
+    idempotency_fingerprint = models.CharField(
+        max_length=64, blank=True, default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="message_idempotency_once",
+            ),
+        ]
         indexes = [
             models.Index(fields=["zone", "-created_at"]),
             models.Index(

@@ -5,11 +5,13 @@ channel are written by a few INSERT … SELECT statements in the same transactio
 message, whatever the audience size; the delivery workers are enqueued after the commit.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,6 +70,9 @@ class Draft:
     is_exercise: bool = False
     attachment: object | None = None  # an UploadedFile
     public: bool = False  # a police notice also shown in the BIN's public feed
+    # The compose form's one-time token or the API's Idempotency-Key: submitting the same
+    # draft again with it returns the first message (submit_once).
+    idempotency_key: str = ""
 
 
 @dataclass
@@ -374,31 +379,135 @@ def preview_message(sender: Person, draft: Draft) -> Preview:
 # --- Submitting --------------------------------------------------------------------------
 
 
+# How long a message answers for its idempotency key: a second submit of the same form or
+# API request within this time returns it. After it, the key may name a new message.
+IDEMPOTENCY_KEY_TTL = timedelta(hours=48)
+
+
+class IdempotencyKeyReused(ValidationError):
+    """The key already made a message, from other content: nothing is sent. `earlier` is
+    that message."""
+
+    def __init__(self, earlier: Message) -> None:
+        super().__init__(
+            _(
+                "This form was already sent, with other content, as the message "
+                "“%(title)s”. To send what you see here as a new message, press Send again."
+            )
+            % {"title": earlier.title},
+            code="idempotency_key_reused",
+        )
+        self.earlier = earlier
+
+
 def submit(sender: Person, draft: Draft, *, hold_for_officer: bool = False) -> Message:
     """Store a composed message and send it now, schedule it, or queue it for approval.
     `hold_for_officer` queues it for the officers of its BINs whatever the plan says (a CAP
     alert imported from another system waits for a person to look at it)."""
+    return submit_once(sender, draft, hold_for_officer=hold_for_officer)[0]
+
+
+def submit_once(
+    sender: Person, draft: Draft, *, hold_for_officer: bool = False
+) -> tuple[Message, bool]:
+    """As `submit`, and a second submit of the same draft with the same idempotency key
+    returns the first message instead of sending again: (message, created). The same key
+    with other content raises IdempotencyKeyReused.
+
+    The database holds one message per sender and key: two requests at the same moment
+    wait for each other on the sender's row, and if one still slips through, the unique
+    constraint refuses it and the first message is returned. A repeat is answered before
+    any rule is applied, so it never counts against a rate limit."""
+    key = draft.idempotency_key
+    fingerprint = draft_fingerprint(draft) if key else ""
+    if key and (earlier := _earlier_submission(sender, key, fingerprint)) is not None:
+        return earlier, False
     zone, preview = prepare(sender, draft)
     validate(sender, draft, preview)
     if hold_for_officer:
         for route in preview.routes:
             route.needs_approval = True
             route.rule = {**route.rule, "approver": "officer"}
-    with transaction.atomic():
-        if draft.kind == MessageKind.RELAY:
-            _check_relay_rate(sender, [route.network for route in preview.routes])
-        message = _create(sender, zone, draft, preview)
-        if preview.needs_approval:
-            message.status = MessageStatus.AWAITING_APPROVAL
-            message.save(update_fields=["status"])
-            _tell_approvers(message, preview)
-        elif draft.scheduled_for:
-            message.status = MessageStatus.SCHEDULED
-            message.save(update_fields=["status"])
-            outbox.schedule_dispatch(message.pk, draft.scheduled_for)
-        else:
-            send(message)
-    return message
+    try:
+        with transaction.atomic():
+            if key:
+                limits.serialize_for(sender.pk)
+                if (earlier := _earlier_submission(sender, key, fingerprint)) is not None:
+                    return earlier, False
+                _release_expired_key(sender, key)
+            if draft.kind == MessageKind.RELAY:
+                _check_relay_rate(sender, [route.network for route in preview.routes])
+            message = _create(sender, zone, draft, preview, fingerprint)
+            if preview.needs_approval:
+                message.status = MessageStatus.AWAITING_APPROVAL
+                message.save(update_fields=["status"])
+                _tell_approvers(message, preview)
+            elif draft.scheduled_for:
+                message.status = MessageStatus.SCHEDULED
+                message.save(update_fields=["status"])
+                outbox.schedule_dispatch(message.pk, draft.scheduled_for)
+            else:
+                send(message)
+    except IntegrityError:
+        # The same submit arrived twice at the same moment; the other request stored it.
+        earlier = _earlier_submission(sender, key, fingerprint) if key else None
+        if earlier is None:
+            raise
+        return earlier, False
+    return message, True
+
+
+def draft_fingerprint(draft: Draft) -> str:
+    """A hash of what a draft says (texts, target, kind, timing, attachment), to tell a
+    repeated submit from another message sent with the same key."""
+    attachment = ""
+    if draft.attachment is not None:
+        attachment = hashlib.sha256(_uploaded_bytes(draft.attachment)).hexdigest()
+    texts = {
+        lang: {name: str(value).strip() for name, value in sorted(text.items())}
+        for lang, text in sorted(draft.texts.items())
+        if any(str(value).strip() for value in text.values())
+    }
+    content = {
+        "kind": draft.kind,
+        "language": draft.language,
+        "texts": texts,
+        "target": draft.target,
+        "zone": str(draft.zone_id or ""),
+        "scheduled_for": draft.scheduled_for.isoformat() if draft.scheduled_for else "",
+        "is_exercise": bool(draft.is_exercise),
+        "public": bool(draft.public),
+        "attachment": attachment,
+    }
+    canonical = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _earlier_submission(sender: Person, key: str, fingerprint: str) -> Message | None:
+    """The message this sender already made with this key, if the key has not expired.
+    Raises IdempotencyKeyReused when it was made from other content."""
+    earlier = (
+        Message.objects.filter(
+            sender=sender,
+            idempotency_key=key,
+            created_at__gte=timezone.now() - IDEMPOTENCY_KEY_TTL,
+        )
+        .prefetch_related("texts", "networks")
+        .first()
+    )
+    if earlier is not None and earlier.idempotency_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(earlier)
+    return earlier
+
+
+def _release_expired_key(sender: Person, key: str) -> None:
+    """An expired key no longer names its message, so the unique constraint lets a new
+    message take it (a client may reuse its keys after IDEMPOTENCY_KEY_TTL)."""
+    Message.objects.filter(
+        sender=sender,
+        idempotency_key=key,
+        created_at__lt=timezone.now() - IDEMPOTENCY_KEY_TTL,
+    ).update(idempotency_key="", idempotency_fingerprint="")
 
 
 def _check_relay_rate(sender: Person, networks: list[Network]) -> None:
@@ -418,7 +527,9 @@ def _check_relay_rate(sender: Person, networks: list[Network]) -> None:
         )
 
 
-def _create(sender: Person, zone: PoliceZone, draft: Draft, preview: Preview) -> Message:
+def _create(
+    sender: Person, zone: PoliceZone, draft: Draft, preview: Preview, fingerprint: str = ""
+) -> Message:
     role = preview.routes[0].sender_role
     message = Message.objects.create(
         zone=zone,
@@ -431,6 +542,8 @@ def _create(sender: Person, zone: PoliceZone, draft: Draft, preview: Preview) ->
         target=draft.target,
         scheduled_for=draft.scheduled_for,
         public=draft.public,
+        idempotency_key=draft.idempotency_key,
+        idempotency_fingerprint=fingerprint,
     )
     if draft.attachment is not None:
         name = attachments.display_name(_uploaded_bytes(draft.attachment), draft.attachment.name)

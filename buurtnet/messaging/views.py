@@ -16,6 +16,7 @@ from buurtnet.people.models import Channel
 from buurtnet.plans.models import MessageKind
 
 from . import services
+from . import waiting as waiting_reasons
 from .forms import ComposeForm, ForwardForm, ReplyForm
 from .models import Message, MessageNetwork, MessageStatus, Recipient
 from .rendering import read_seen_token
@@ -49,12 +50,18 @@ def compose(request: HttpRequest) -> HttpResponse:
         draft = form.draft(zone.pk)
         try:
             if request.POST.get("action") == "send":
-                message = services.submit(request.user, draft)
-                flash.success(request, _sent_text(message))
+                message, created = services.submit_once(request.user, draft)
+                if created:
+                    flash.success(request, _sent_text(message))
+                else:
+                    flash.info(request, _already_sent_text(message))
                 return redirect("messaging:detail", message.pk)
             _zone_checked, checked = services.prepare(request.user, draft)
             services.validate(request.user, draft, checked)
             preview = services.audience_counts(checked)
+        except services.IdempotencyKeyReused as exc:
+            apply_errors(form, exc)
+            form.renew_token()
         except ValidationError as exc:
             apply_errors(form, exc)
         except PermissionDenied as exc:
@@ -82,6 +89,15 @@ def _sent_text(message: Message) -> str:
     if message.status == MessageStatus.SCHEDULED:
         return _("The message is scheduled.")
     return _("The message is on its way.")
+
+
+def _already_sent_text(message: Message) -> str:
+    """A second submit of the same form (a double click, a retry, a second tab)."""
+    if message.status == MessageStatus.AWAITING_APPROVAL:
+        return _("This message was already sent for approval. Nothing was sent twice.")
+    if message.status == MessageStatus.SCHEDULED:
+        return _("This message was already scheduled. Nothing was sent twice.")
+    return _("This message was already sent. Nothing was sent twice.")
 
 
 def _compose_context(form, zone, zones, preview, denied: str | None = None) -> dict:
@@ -192,6 +208,8 @@ def _progress(message: Message) -> dict:
         }
         for channel, states in progress["channels"].items()
     ]
+    waiting = any(row["waiting"] for row in progress["rows"])
+    progress["waiting"] = waiting_reasons.why_waiting(message) if waiting else []
     return progress
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from buurtnet.delivery.services import enqueue_sms
+from buurtnet.reconnect import after_commit
 
 from . import tasks
 from .models import Channel, Person, PhoneVerification
@@ -73,7 +74,7 @@ def _send_code(person: Person, phone: str, code: str) -> None:
         spoken = " ".join(code)
         text = _("Your Buurtnet code is %(code)s. I repeat: %(code)s.") % {"code": spoken}
     language = person.language
-    transaction.on_commit(lambda: tasks.call_phone_code.enqueue(phone, text, language))
+    after_commit(lambda: tasks.call_phone_code.enqueue(phone, text, language), "a code call")
 
 
 def confirm_phone(person: Person, code: str) -> None:

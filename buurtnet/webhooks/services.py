@@ -26,6 +26,7 @@ from django_tasks import default_task_backend
 from buurtnet.networks.models import PoliceZone
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
+from buurtnet.reconnect import after_commit
 
 from . import addresses
 from .models import (
@@ -199,7 +200,7 @@ def _record(
     ids = [d.pk for d in deliveries]
     if None in ids:  # a backend that does not return ids from bulk_create
         ids = list(event.deliveries.values_list("pk", flat=True))
-    transaction.on_commit(lambda: _enqueue([(pk, 1) for pk in ids]))
+    after_commit(lambda: _enqueue([(pk, 1) for pk in ids]), "webhook deliveries")
     return event
 
 

@@ -3,10 +3,12 @@
 from typing import Annotated
 
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field as _Field
 from ninja import Path, Query
 
-from ..problems import AUTH_PROBLEMS, ProblemOut, not_found
+from ..problems import AUTH_PROBLEMS, Problem, ProblemOut, not_found
 from ..schemas import MAX_ID, In, Line
 
 # An object's id in a path: a positive number every database column can hold.
@@ -36,3 +38,27 @@ def get_or_404(queryset: QuerySet, pk: int) -> Model:
     if obj is None:
         raise not_found()
     return obj
+
+
+IDEMPOTENCY_KEY_MAX = 255
+
+
+def idempotency_key(request: HttpRequest) -> str:
+    """The request's `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header): a
+    structured-field string, `"…"`; a bare value is taken too. Empty when there is none.
+    A key that is empty, too long or not printable ASCII is a 400 problem."""
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None:
+        return ""
+    key = raw.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':
+        key = key[1:-1]
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX or not (key.isascii() and key.isprintable()):
+        raise Problem(
+            400,
+            _("Invalid Idempotency-Key"),
+            _("Send a unique value of at most %(n)d printable characters, e.g. a UUID.")
+            % {"n": IDEMPOTENCY_KEY_MAX},
+            type="invalid-idempotency-key",
+        )
+    return key

@@ -2,7 +2,8 @@
 their delivery progress. Every check is messaging.services' own."""
 
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from buurtnet.messaging import services as messaging
@@ -14,9 +15,9 @@ from buurtnet.plans.models import MessageKind
 from ..auth import require_scope
 from ..models import Scope
 from ..pagination import paginate
-from ..problems import not_found
+from ..problems import Problem, not_found
 from ..schemas import MessageIn, MessageOut, MessagePage, ProgressOut
-from .common import PageQuery, PathId, responses
+from .common import PageQuery, PathId, idempotency_key, responses
 
 router = Router(tags=["messages"])
 
@@ -87,11 +88,15 @@ def list_messages(request: HttpRequest, page: PageQuery):
     summary="Send or schedule a message",
     description=(
         "Goes through the same plan rules and checks as the compose page: the plan may "
-        "queue it for approval (status `approval`), `scheduled_for` schedules it."
+        "queue it for approval (status `approval`), `scheduled_for` schedules it. With an "
+        "`Idempotency-Key` header, the same request sent again within 48 hours answers "
+        "the first message (`Idempotent-Replayed: true`) and sends nothing; the same key "
+        "with another body is a 422 problem `idempotency-key-reused`."
     ),
 )
-def create_message(request: HttpRequest, payload: MessageIn):
+def create_message(request: HttpRequest, payload: MessageIn, response: HttpResponse):
     require_scope(request, Scope.MESSAGES_WRITE)
+    key = idempotency_key(request)
     target = payload.target.model_dump(exclude_none=True)
     draft = messaging.Draft(
         kind=payload.kind,
@@ -101,8 +106,23 @@ def create_message(request: HttpRequest, payload: MessageIn):
         zone_id=payload.zone_id,
         scheduled_for=payload.scheduled_for,
         is_exercise=payload.is_exercise,
+        idempotency_key=key,
     )
-    message = messaging.submit(request.user, draft)
+    try:
+        message, created = messaging.submit_once(request.user, draft)
+    except messaging.IdempotencyKeyReused as exc:
+        raise Problem(
+            422,
+            _("Idempotency-Key already used"),
+            _(
+                "This Idempotency-Key already made message %(id)d from another request "
+                "body. Send a new key for a new message."
+            )
+            % {"id": exc.earlier.pk},
+            type="idempotency-key-reused",
+        ) from exc
+    if not created:
+        response["Idempotent-Replayed"] = "true"
     return Status(201, message_out(message))
 
 

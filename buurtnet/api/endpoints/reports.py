@@ -1,6 +1,7 @@
 """Reports: a member files one; the officer (and the coordinator and zone, as the site
 lets them) reads the queue and one report; the officer triages and answers."""
 
+import uuid
 from typing import Literal
 
 from django.http import HttpRequest
@@ -16,9 +17,11 @@ from ..models import Scope
 from ..pagination import paginate
 from ..problems import forbidden, not_found
 from ..schemas import FeedbackIn, FeedbackOut, ReportIn, ReportOut, ReportPage, StatusIn
-from .common import PageParams, PageQuery, PathId, responses
+from .common import PageParams, PageQuery, PathId, idempotency_key, responses
 
 router = Router(tags=["reports"])
+# The namespace of the client tokens made from an Idempotency-Key (uuid5 of person and key).
+REPORT_KEYS = uuid.UUID("5f0c3a52-8e4b-4d0e-9a43-2b6f1d7c9e11")
 
 
 class QueueParams(PageParams):
@@ -127,10 +130,18 @@ def my_reports(request: HttpRequest, page: PageQuery):
     "",
     response=responses({201: ReportOut}, 422),
     summary="File a report (approved members of the BIN)",
-    description="Emergencies go to 101 or 112, never through Buurtnet.",
+    description=(
+        "Emergencies go to 101 or 112, never through Buurtnet. An `Idempotency-Key` header "
+        "works as `client_token`: the same key again returns the first report."
+    ),
 )
 def file_report(request: HttpRequest, payload: ReportIn):
     require_scope(request, Scope.REPORTS_WRITE)
+    key = idempotency_key(request)
+    client_token = payload.client_token
+    if client_token is None and key:
+        # Reports are de-duplicated by their client token; the person's key names one.
+        client_token = uuid.uuid5(REPORT_KEYS, f"{request.user.pk}:{key}")
     report = reports.file_report(
         request.user,
         reports.ReportInput(
@@ -145,7 +156,7 @@ def file_report(request: HttpRequest, payload: ReportIn):
             vehicle_make=payload.vehicle_make,
             vehicle_colour=payload.vehicle_colour,
             vehicle_direction=payload.vehicle_direction,
-            client_token=payload.client_token,
+            client_token=client_token,
         ),
     )
     report = Report.objects.select_related("category", "reporter", "network__municipality").get(

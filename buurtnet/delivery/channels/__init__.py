@@ -4,7 +4,9 @@ A transport is opened once per batch of deliveries (so SMTP and HTTP connections
 reused), sends one `Envelope` at a time and returns an `Outcome` or raises
 `TransportError(message, permanent)`: transient errors are retried with back-off, permanent
 ones fail the delivery at once (and fall back to the member's next channel where the plan
-says so).
+says so). A provider that keeps failing, or asks us to wait (`Retry-After`), is paused for
+every worker by its breaker (`delivery/breaker.py`); deliveries wait for it without using
+their attempts.
 
 Which class serves a channel is configured from the environment (settings.SMS_TRANSPORT,
 settings.VOICE_TRANSPORT); classes are imported only when used, so a provider's library
@@ -47,4 +49,8 @@ def transport_path(channel: str) -> str:
 
 
 def get_transport(channel: str) -> Transport:
-    return import_string(transport_path(channel))()
+    """The channel's transport, behind its provider's breaker (`delivery/breaker.py`): a
+    provider that keeps failing is paused for every worker instead of tried for each row."""
+    from ..breaker import guard
+
+    return guard(import_string(transport_path(channel))())

@@ -1,17 +1,37 @@
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 
 class TransportError(Exception):
     """A send that did not go through. permanent=True means retrying will not help
-    (an invalid number, an address that does not exist); otherwise it is retried."""
+    (an invalid number, an address that does not exist); otherwise it is retried.
 
-    def __init__(self, message: str, permanent: bool = False, reason: str = "") -> None:
+    retry_after: seconds the provider asked us to wait (HTTP `Retry-After`), honoured for
+    the delivery and, through the provider's pause (`delivery/breaker.py`), for every send.
+    recipient_only: a transient refusal of this one recipient (a full mailbox, greylisting),
+    which says nothing about the provider's health and does not count towards its pause.
+    outage / retry_at: set by the breaker when the provider is paused or this failure
+    happened during its outage: the delivery waits until retry_at without using an attempt.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        permanent: bool = False,
+        reason: str = "",
+        retry_after: float | None = None,
+        recipient_only: bool = False,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         # A Reason value for the reach report ("phone_invalid", …); "provider" if empty.
         self.reason = reason
+        self.retry_after = retry_after
+        self.recipient_only = recipient_only
+        self.outage = False
+        self.retry_at: datetime | None = None
 
 
 @dataclass

@@ -264,7 +264,10 @@ def _recipients_refused(exc: smtplib.SMTPRecipientsRefused) -> TransportError:
         for address, (code, reply) in exc.recipients.items()
     )
     permanent = bool(codes) and all(code >= 500 for code in codes)
-    return TransportError(text, permanent=permanent, reason=BOUNCED if permanent else "")
+    # A 4xx for one address (mailbox full, greylisting) says nothing about the server.
+    return TransportError(
+        text, permanent=permanent, reason=BOUNCED if permanent else "", recipient_only=True
+    )
 
 
 def _anymail_error(exc: Exception) -> TransportError:

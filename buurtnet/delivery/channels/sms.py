@@ -5,8 +5,10 @@ batch, so a send costs one request on a warm connection and nothing else.
 """
 
 import abc
+import email.utils
 import functools
 import ssl
+from datetime import UTC, datetime
 
 import certifi
 import httpx
@@ -19,6 +21,7 @@ from .base import Envelope, Outcome, TransportError
 TIMEOUT_SECONDS = 10.0
 # Answers worth retrying: the provider is busy, throttling or down, not refusing the message.
 TRANSIENT_STATUSES = {408, 409, 425, 429}
+MAX_RETRY_AFTER_SECONDS = 86400.0
 # Twilio error codes that mean the number itself cannot be reached this way.
 TWILIO_PHONE_INVALID = {21211, 21214, 21217, 21401, 21612, 21614, 13223, 13224}
 # The member texted STOP to the sending number: Twilio refuses until they text START.
@@ -56,6 +59,25 @@ def public_url(url_name: str) -> str:
 
 def is_transient(status_code: int) -> bool:
     return status_code in TRANSIENT_STATUSES or status_code >= 500
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The wait a provider asked for (`Retry-After`: seconds or an HTTP date), capped at a
+    day so a broken header cannot park deliveries for ever; None without a usable one."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
 def error_detail(response: httpx.Response, field: str) -> tuple[object, str]:
@@ -144,7 +166,12 @@ def simulator_error(response: httpx.Response) -> TransportError:
     message = f"Simulator answered {status}: {detail}"
     if status in (400, 422) and "number" in detail:
         return TransportError(message, permanent=True, reason=Reason.PHONE_INVALID)
-    return TransportError(message, permanent=not is_transient(status), reason=Reason.PROVIDER)
+    return TransportError(
+        message,
+        permanent=not is_transient(status),
+        reason=Reason.PROVIDER,
+        retry_after=retry_after(response),
+    )
 
 
 class TwilioTransport(HttpTransport):
@@ -184,7 +211,12 @@ def twilio_error(response: httpx.Response) -> TransportError:
         return TransportError(message, permanent=True, reason=Reason.PHONE_INVALID)
     if code in TWILIO_UNSUBSCRIBED:
         return TransportError(message, permanent=True, reason=Reason.CHANNEL_WITHDRAWN)
-    return TransportError(message, permanent=not is_transient(status), reason=Reason.PROVIDER)
+    return TransportError(
+        message,
+        permanent=not is_transient(status),
+        reason=Reason.PROVIDER,
+        retry_after=retry_after(response),
+    )
 
 
 class TwilioSmsTransport(TwilioTransport):

@@ -81,7 +81,10 @@ class FakeTwilio(BackgroundServer):
         self.invalid_prefix, self.landline_prefix = invalid_prefix, landline_prefix
         self._resources: dict[str, dict[str, Any]] = {}
         self._peers: set[Any] = set()
-        self._faults: collections.deque[int] = collections.deque()
+        # Faults queued by the test: (HTTP status, Retry-After or None) for the next requests.
+        self._faults: collections.deque[tuple[int, int | None]] = collections.deque()
+        # Every create request (messages and calls), whatever it was answered.
+        self._requests = 0
 
     def build_app(self) -> web.Application:
         app = web.Application()
@@ -125,6 +128,7 @@ class FakeTwilio(BackgroundServer):
     def _refusal(self, request: web.Request) -> web.Response | None:
         """Auth, the account in the path, and faults queued by the test."""
         self._peers.add(request.transport.get_extra_info("peername") if request.transport else 0)
+        self._requests += 1
         try:
             auth = BasicAuth.decode(request.headers.get("Authorization", ""))
         except ValueError:
@@ -134,7 +138,11 @@ class FakeTwilio(BackgroundServer):
         if request.match_info["account"] != self.account_sid:
             return twilio_error(20404)
         if self._faults:
-            return twilio_error(STATUS_ERRORS[self._faults.popleft()])
+            status, retry_after = self._faults.popleft()
+            answer = twilio_error(STATUS_ERRORS[status])
+            if retry_after is not None:
+                answer.headers["Retry-After"] = str(retry_after)
+            return answer
         return None
 
     def _address_problem(self, to: str, sender: str, sms: bool) -> web.Response | None:
@@ -181,8 +189,14 @@ class FakeTwilio(BackgroundServer):
 
     # --- What the tests read and do -----------------------------------------------------
 
-    def fail_next(self, count: int = 1, status: int = 503) -> None:
-        self._faults.extend([status] * count)
+    def fail_next(self, count: int = 1, status: int = 503, retry_after: int | None = None) -> None:
+        """Answer the next `count` requests with 429/500/503 (and `Retry-After` if given)."""
+        self._faults.extend([(status, retry_after)] * count)
+
+    @property
+    def requests(self) -> int:
+        """How many create requests arrived, whatever they were answered."""
+        return self.call(lambda: self._requests)
 
     @property
     def messages(self) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """A real SMTP server on loopback for the end-to-end tests (aiosmtpd).
 
-Like a provider that honours an idempotency key, it accepts a Message-ID once and counts
-a repeat as a duplicate, so tests can tell "delivered once" from "sent twice".
+Like a real relay, it keeps every message it receives, a repeated Message-ID included:
+a member who got an e-mail twice shows up twice in `recipients()`, and `duplicates` lists
+the Message-IDs received more than once (one entry per extra copy).
 """
 
 import threading
@@ -14,27 +15,35 @@ from aiosmtpd.controller import Controller
 class RecordingHandler:
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
-        self.accepted: dict[str, str] = {}  # Message-ID -> recipient
-        self.messages: list = []  # the parsed messages, in order of arrival
-        self.duplicates: list[str] = []
+        self.received: list[tuple[str, str]] = []  # (Message-ID, recipient), every copy
+        self.messages: list = []  # the parsed messages, in order of arrival, every copy
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         if self.delay:
             time.sleep(self.delay)  # a slow remote MTA: keeps a worker busy mid-batch
         parsed = message_from_bytes(envelope.content)
-        message_id = parsed["Message-ID"] or ""
         with self.lock:
-            if message_id in self.accepted:
-                self.duplicates.append(message_id)
-            else:
-                self.accepted[message_id] = envelope.rcpt_tos[0]
-                self.messages.append(parsed)
+            self.received.append((parsed["Message-ID"] or "", envelope.rcpt_tos[0]))
+            self.messages.append(parsed)
         return "250 OK"
 
     def recipients(self) -> list[str]:
+        """Every recipient once per message received: twice for a member mailed twice."""
         with self.lock:
-            return list(self.accepted.values())
+            return [to for _message_id, to in self.received]
+
+    @property
+    def duplicates(self) -> list[str]:
+        """The Message-IDs received more than once, once per extra copy."""
+        with self.lock:
+            seen: set[str] = set()
+            extra = []
+            for message_id, _to in self.received:
+                if message_id in seen:
+                    extra.append(message_id)
+                seen.add(message_id)
+            return extra
 
 
 class LoopbackController(Controller):

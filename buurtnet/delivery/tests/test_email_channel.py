@@ -161,6 +161,21 @@ def test_temporarily_refused_recipient_is_transient(transport):
     assert not caught.value.permanent
 
 
+def test_temporarily_refused_recipient_does_not_count_against_the_server(transport):
+    with pytest.raises(TransportError) as caught:
+        transport.send(envelope(to="busy@example.be"))
+    assert caught.value.recipient_only
+
+
+def test_unreachable_server_counts_against_the_server(settings, mailbox):
+    settings.EMAIL_PORT = 1
+    transport = EmailTransport()
+    with pytest.raises(TransportError) as caught:
+        transport.send(envelope())
+    transport.close()
+    assert not caught.value.recipient_only
+
+
 def test_dropped_connection_is_transient(transport):
     with pytest.raises(TransportError) as caught:
         transport.send(envelope(to="drop@example.be"))

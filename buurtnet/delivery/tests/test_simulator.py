@@ -121,6 +121,45 @@ def test_injected_failure_answers_the_next_send_only(gateway):
     assert send(gateway).status_code == 201
 
 
+def test_outage_answers_every_send_with_its_status_then_the_next_one(gateway):
+    gateway.go_down(500, 0.3)
+    gateway.go_down(429, 0.3, retry_after=7)
+    assert [send(gateway).status_code for _ in range(3)] == [500, 500, 500]
+    time.sleep(0.35)
+    throttled = send(gateway)
+    assert (throttled.status_code, throttled.headers["Retry-After"]) == (429, "7")
+    time.sleep(0.35)
+    assert send(gateway).status_code == 201
+    assert gateway.messages and len(gateway.messages) == 1
+
+
+def test_every_send_request_is_counted_whatever_its_answer(gateway):
+    gateway.go_down(503, 0.2)
+    send(gateway)
+    time.sleep(0.25)
+    send(gateway, key="bn-9-9-sms")
+    send(gateway, key="bn-9-9-sms")
+    assert [status for _when, status in gateway.requests] == [503, 201, 200]
+    assert gateway.stats["requests"] == 3
+
+
+def test_outage_can_be_planned_over_http(gateway):
+    planned = httpx.post(
+        f"{gateway.url}/outage", json={"status": 503, "seconds": 60, "retry_after": 30}
+    )
+    assert planned.status_code == 201
+    answer = send(gateway)
+    assert (answer.status_code, answer.headers["Retry-After"]) == (503, "30")
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"status": 200, "seconds": 5}, {"status": 503, "seconds": -1}, {"status": "x"}]
+)
+def test_outage_with_bad_values_is_refused_and_plans_nothing(gateway, body):
+    assert httpx.post(f"{gateway.url}/outage", json=body).status_code == 400
+    assert send(gateway).status_code == 201
+
+
 def test_receipt_is_posted_to_the_callback_signed_with_the_secret(receiver):
     callback = f"{receiver.url}/hooks/status"
     with SimulatorServer(callback=callback, secret=SECRET, receipt_delay=0) as gateway:

@@ -84,7 +84,8 @@ def test_outbox_transport_keeps_the_sms_in_the_outbox():
 
 def test_configured_transport_is_the_simulator(settings):
     settings.SMS_TRANSPORT = "simulator"
-    assert isinstance(get_transport("sms"), SimulatorSmsTransport)
+    transport = get_transport("sms")
+    assert isinstance(transport.inner, SimulatorSmsTransport)  # behind its provider's breaker
 
 
 # --- Simulator -----------------------------------------------------------------------------
@@ -225,3 +226,15 @@ def test_wrong_twilio_credentials_are_a_permanent_provider_error(twilio, setting
 def test_unconfigured_twilio_is_a_permanent_error(settings):
     settings.TWILIO_ACCOUNT_SID = settings.TWILIO_AUTH_TOKEN = ""
     assert permanent_error(TwilioSmsTransport(), envelope()).permanent
+
+
+def test_twilio_retry_after_is_passed_on_with_the_transient_error(twilio_transport, twilio):
+    twilio.fail_next(1, status=429, retry_after=42)
+    error = permanent_error(twilio_transport, envelope())
+    assert (error.permanent, error.retry_after) == (False, 42.0)
+
+
+def test_simulator_retry_after_is_passed_on_with_the_transient_error(simulator_transport, gateway):
+    gateway.go_down(503, 60, retry_after=15)
+    error = permanent_error(simulator_transport, envelope())
+    assert (error.permanent, error.retry_after) == (False, 15.0)

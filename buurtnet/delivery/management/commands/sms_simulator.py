@@ -9,7 +9,9 @@ from buurtnet.delivery.simulator import SimulatorServer
 class Command(BaseCommand):
     help = (
         "Run the local SMS gateway simulator. Point SMS_SIMULATOR_URL at it and set "
-        "SMS_TRANSPORT=simulator; --callback sends delivery receipts to the app."
+        "SMS_TRANSPORT=simulator; --callback sends delivery receipts to the app. POST "
+        '/outage {"status": 503, "seconds": 600, "retry_after": 60} to it plays a provider '
+        "outage."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -4,13 +4,17 @@ forwards and reports, lost work, ended and expired holiday absences.
 Run it every few seconds next to the workers (`manage.py tick --every 10`, as
 `scripts/serve-with-worker` does) or from cron (`manage.py tick`). Every step is safe to
 run twice or from two machines at once.
+
+A lost database, broker or cache (a restart) does not stop the loop: it logs it once,
+reconnects with back-off, logs when it is back and goes on (`buurtnet.reconnect`). Run once
+(from cron), it exits with an error instead.
 """
 
 import logging
 import time
 
 from django.core.cache import cache
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from buurtnet.absences.services import purge as purge_absences
 from buurtnet.absences.services import tell_residents
@@ -21,6 +25,7 @@ from buurtnet.governance.services import apply_due_role_changes, remind_overdue,
 from buurtnet.insights.figures import settle as settle_figures
 from buurtnet.messaging.services import dispatch_due, flag_overdue_forwards
 from buurtnet.prevention.services import send_due as send_due_campaigns
+from buurtnet.reconnect import Outage, ServiceUnavailable, close_stale_connections
 from buurtnet.reports.services import flag_overdue_reports
 from buurtnet.retention.services import purge_if_due as purge_by_retention
 from buurtnet.surveys.services import send_due as send_due_surveys
@@ -71,8 +76,16 @@ class Command(BaseCommand):
         parser.add_argument("--every", type=float, default=0, help="Repeat every N seconds.")
 
     def handle(self, *args, every: float = 0, **options) -> None:
+        self.outage = Outage("tick")
+        self.wait = bool(every)
         while True:
-            done = {name: self._run(name, step) for name, step in STEPS}
+            # As between two requests: a connection past its age, or one that failed, is
+            # closed here and opened again by the next query.
+            close_stale_connections()
+            try:
+                done = {name: self._run(name, step) for name, step in STEPS}
+            except ServiceUnavailable as error:
+                raise CommandError(f"tick: {error}") from error
             if options["verbosity"] > 1 or any(done.values()):
                 self.stdout.write("tick: " + ", ".join(f"{n} {name}" for name, n in done.items()))
             if not every:
@@ -81,12 +94,14 @@ class Command(BaseCommand):
 
     def _run(self, name: str, step) -> int:
         """One step's failure never keeps the others from running: the deletion of expired
-        absences in particular is a promise to the residents."""
+        absences in particular is a promise to the residents. A lost connection is waited
+        out (logged once) before the next step; the step itself runs again next pass."""
         every = EVERY.get(name)
-        if every and not cache.add(f"tick:{name}", True, timeout=every):
-            return 0
         try:
+            if every and not cache.add(f"tick:{name}", True, timeout=every):
+                return 0
             return step()
-        except Exception:
-            logger.exception("tick: %s failed", name)
+        except Exception as error:
+            if not self.outage.ride_out(error, wait=self.wait):
+                logger.exception("tick: %s failed", name)
             return 0
