@@ -163,12 +163,14 @@ def _model_field_validator(model, field) -> SingleLineValidator | None:
 
 
 def fold_to_line(text: str) -> str:
-    """Text from another system made fit for a one-line field instead of refused: every run
-    of white space (line breaks included) becomes one space, other control characters go."""
-    text = " ".join(text.split())
-    if not has_control_characters(text):
-        return text
-    return "".join(char for char in text if not is_control(char, multiline=False))
+    """Text from another system (or for a mail header) made fit for one line instead of
+    refused: other control and format characters go, then every run of white space (line
+    breaks included) becomes one space."""
+    if has_control_characters(text):
+        text = "".join(
+            char for char in text if char.isspace() or not is_control(char, multiline=False)
+        )
+    return " ".join(text.split())
 
 
 def without_control_characters(text: str) -> str:

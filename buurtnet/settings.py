@@ -200,7 +200,10 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "buurtnet.people.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "buurtnet.people.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "buurtnet.people.forms.SignupForm",
+    "request_login_code": "buurtnet.people.forms.RequestLoginCodeForm",
+}
 ACCOUNT_SIGNUP_REDIRECT_URL = "networks:join"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
@@ -217,18 +220,26 @@ MFA_TOTP_TOLERANCE = 1
 # Reverse proxies in front of Django that each append to X-Forwarded-For: the client is the
 # address that many places from the right. 0 means the header is never believed (anyone can
 # send it). One setting for the audit log and the log-in throttle; AUDIT_PROXY_COUNT is the
-# older name of the same environment variable.
+# older name of the same environment variable. With BEHIND_PROXY on it defaults to 1 (the one
+# proxy that setting speaks of): at 0 every visitor would share the proxy's address, and ten
+# wrong passwords a minute from anyone would hold up every log-in. The variable still wins.
 TRUSTED_PROXY_COUNT = int(
-    os.environ.get("TRUSTED_PROXY_COUNT") or os.environ.get("AUDIT_PROXY_COUNT") or "0"
+    os.environ.get("TRUSTED_PROXY_COUNT")
+    or os.environ.get("AUDIT_PROXY_COUNT")
+    or ("1" if env_bool("BEHIND_PROXY", False) else "0")
 )
 # Failed log-ins are throttled per client address and per account (allauth's rate limits, kept
 # in the cache: set CACHE_REDIS_URL with more than one web process). Per account they slow
 # guessing down to three a minute rather than lock the account: a stranger's wrong passwords
 # can hold up the password form for a minute, never the log-in code sent by e-mail, which the
 # log-in page offers; a second factor is still asked after it.
+# Asking for a log-in code is limited per client address only: allauth's default also counts
+# per e-mail address (3/m/key), which lets a stranger use up someone else's requests. Guessing
+# a code is bounded by allauth's tries per code (ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS, 3).
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,3/m/key",
+    "request_login_code": "20/m/ip",
     "login": "30/m/ip",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
@@ -400,7 +411,10 @@ PHONE_CODE_MAX_ATTEMPTS = 5
 RATE_LIMITS = {
     # Reports a member files (each one e-mails the police): per person, and per BIN.
     "report_person": [(5, 10 * 60), (20, 24 * 3600)],
-    "report_network": [(60, 3600)],
+    # No ceiling per BIN by default: it counts everyone's reports, so three accounts filing
+    # their own allowance would silence every honest member of the BIN for an hour. An
+    # installation whose police are flooded by many accounts may set one, e.g. [(60, 3600)].
+    "report_network": [],
     # Replies to messages (each one e-mails the sender): per message, and in all.
     "reply_message": [(5, 3600)],
     "reply_person": [(30, 3600)],

@@ -256,9 +256,9 @@ def _check_open_absences(person: Person, today: date, add) -> None:
         NON_FIELD_ERRORS,
         ngettext(
             "You already announced %(n)d absence that is not over yet, the most the police "
-            "take. Cancel one you no longer need, or announce this one from %(day)s.",
+            "take. Cancel one you no longer need, or wait: you can announce a new one on %(day)s.",
             "You already announced %(n)d absences that are not over yet, the most the police "
-            "take. Cancel one you no longer need, or announce this one from %(day)s.",
+            "take. Cancel one you no longer need, or wait: you can announce a new one on %(day)s.",
             limit,
         )
         % {"n": limit, "day": formats.date_format(free_on, "j F Y")},

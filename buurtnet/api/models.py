@@ -99,6 +99,11 @@ class ApiToken(models.Model):
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
 
+    @property
+    def scope_labels(self) -> list[str]:
+        """The scopes in words, for pages (the codes are for the API)."""
+        return [str(Scope(scope).label) for scope in self.scopes if scope in Scope.values]
+
     @staticmethod
     def new_secret() -> tuple[str, str]:
         """A fresh (prefix, full token)."""

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, field_validator
 from pydantic_core import PydanticCustomError
 
 from buurtnet.form_fields import is_control
+from buurtnet.messaging.models import MESSAGE_BODY_MAX
 
 from .pagination import page_of
 
@@ -39,7 +40,6 @@ def check_text(value: Any) -> None:
 # --- Text on one line, and longer text ---------------------------------------------------------
 # A line break or an invisible control character in a title ends up in an e-mail header, an
 # SMS or a CSV cell. (buurtnet/form_fields.py holds the forms' counterpart.)
-MESSAGE_BODY_MAX = 10_000  # the model's TextField has no limit; a long alert is a few pages
 
 
 def single_line_error(value: str) -> str | None:

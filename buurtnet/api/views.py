@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from buurtnet.form_errors import apply_errors
 
@@ -55,9 +55,15 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Revoking cannot be undone and stops the systems that use the token at once: the
+    page asks first, the POST revokes."""
     token = get_object_or_404(ApiToken, pk=token_id, person=request.user)
+    if request.method == "GET" or not token.is_active:
+        if not token.is_active:
+            return redirect("api_tokens:list")
+        return render(request, "api/token_revoke.html", {"token": token})
     services.revoke_token(request.user, token, request=request)
     flash.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
     return redirect("api_tokens:list")

@@ -4,14 +4,13 @@ A header is one line: a line break in it would start a new header (header inject
 Django refuses such a value with BadHeaderError. Text typed by people or arriving from
 outside systems (a CAP headline) may hold one, so every header built from such text goes
 through `one_line()` and a message never fails for it.
+
+`one_line` is the project's one rule for text made fit for a single line,
+`buurtnet.form_fields.fold_to_line`: runs of white space (line breaks included) become one
+space, and other control and invisible format characters (a bidirectional override that
+shows "gpj.exe" as "exe.jpg") are removed.
 """
 
-import re
+from buurtnet.form_fields import fold_to_line as one_line
 
-# Whitespace of every kind (line and paragraph separators included) and control characters.
-_BREAKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-
-
-def one_line(value: str) -> str:
-    """The value with every run of whitespace and control characters folded to one space."""
-    return _BREAKS.sub(" ", value).strip()
+__all__ = ["one_line"]

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -90,9 +91,10 @@ def _channel_label(channel: str) -> str:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """The page of a capability link: kept out of caches, and its address (with the
-    token) out of the Referer of anything it links to."""
-    response["Cache-Control"] = "no-store, private"
+    """The page of a capability link: kept out of caches (Django's never-cache headers:
+    no-store, private and an expiry in the past), and its address (with the token) out of
+    the Referer of anything it links to."""
+    add_never_cache_headers(response)
     response["Referrer-Policy"] = "no-referrer"
     return response
 

@@ -618,13 +618,15 @@ def dissolve(network: Network, by: Person, reason: str) -> Network:
         )
         _move(network, NetworkStatus.DISSOLVED, by, reason.strip())
         now = timezone.now()
-        open_memberships = Membership.objects.filter(
-            network=network,
-            status__in=[
-                MembershipStatus.APPLIED,
-                MembershipStatus.APPROVED,
-                MembershipStatus.PAUSED,
-            ],
+        open_memberships = list(
+            Membership.objects.filter(
+                network=network,
+                status__in=[
+                    MembershipStatus.APPLIED,
+                    MembershipStatus.APPROVED,
+                    MembershipStatus.PAUSED,
+                ],
+            )
         )
         MembershipChange.objects.bulk_create(
             MembershipChange(
@@ -637,7 +639,7 @@ def dissolve(network: Network, by: Person, reason: str) -> Network:
             )
             for m in open_memberships
         )
-        open_memberships.update(status=MembershipStatus.LEFT, status_changed_at=now)
+        _end_memberships(open_memberships, now)
         # Only what was meant for this BIN alone: a message to several BINs still goes to
         # the others (this BIN's members have left, so it reaches none of them).
         elsewhere = MessageNetwork.objects.filter(message=OuterRef("pk")).exclude(network=network)
@@ -655,6 +657,20 @@ def dissolve(network: Network, by: Person, reason: str) -> Network:
         Absence.objects.filter(network=network).delete()
         _notify(members, "dissolved", {"network": network, "reason": reason.strip()})
     return network
+
+
+def _end_memberships(memberships: list[Membership], now: datetime) -> None:
+    """Mark the memberships left. Those with a function (coordinator, steering group,
+    officer) are saved one by one: the model signals that end what the function gave, such
+    as its API tokens, fire on save() and not on a bulk update."""
+    plain = [m.pk for m in memberships if m.role == Role.MEMBER]
+    Membership.objects.filter(pk__in=plain).update(
+        status=MembershipStatus.LEFT, status_changed_at=now
+    )
+    for membership in memberships:
+        if membership.role != Role.MEMBER:
+            membership.status, membership.status_changed_at = MembershipStatus.LEFT, now
+            membership.save(update_fields=["status", "status_changed_at"])
 
 
 # --- The coordinator's standing -------------------------------------------------------------
@@ -1013,11 +1029,9 @@ def _tell_officers(network: Network, change: RoleChange, by: Person | None) -> N
 
 
 def apply_due_role_changes(now: datetime | None = None) -> int:
-    """Apply every accepted role change whose moment has come. Run by `tick` and right
-    after a vote closes; each change is claimed under a row lock, so two ticks never apply
-    one twice."""
+    """Apply every accepted role change whose moment has come. Run by `tick`; each change is
+    claimed under a row lock, so two ticks never apply one twice."""
     now = now or timezone.now()
-    applied = 0
     due = (
         RoleChange.objects.filter(
             effective_at__lte=now, applied_at__isnull=True, dropped_at__isnull=True
@@ -1025,46 +1039,50 @@ def apply_due_role_changes(now: datetime | None = None) -> int:
         .filter(_reviewed(now))
         .values_list("pk", flat=True)
     )
-    for pk in list(due):
-        with transaction.atomic():
-            change = (
-                RoleChange.objects.select_for_update()
-                .filter(pk=pk, applied_at__isnull=True, dropped_at__isnull=True)
-                .filter(_reviewed(now))
-                .first()
+    return sum(_apply_role_change(pk, now) for pk in list(due))
+
+
+def _apply_role_change(pk: int, now: datetime) -> bool:
+    """Apply one role change if its moment has come and nothing holds it back; False if it
+    is not due, already applied or dropped, or dropped now because it no longer fits."""
+    with transaction.atomic():
+        change = (
+            RoleChange.objects.select_for_update()
+            .filter(pk=pk, effective_at__lte=now, applied_at__isnull=True, dropped_at__isnull=True)
+            .filter(_reviewed(now))
+            .first()
+        )
+        if change is None:
+            return False
+        membership = (
+            Membership.objects.select_for_update()
+            .filter(
+                network_id=change.network_id,
+                person_id=change.person_id,
+                status__in=[MembershipStatus.APPROVED, MembershipStatus.PAUSED],
             )
-            if change is None:
-                continue
-            membership = (
-                Membership.objects.select_for_update()
-                .filter(
-                    network_id=change.network_id,
-                    person_id=change.person_id,
-                    status__in=[MembershipStatus.APPROVED, MembershipStatus.PAUSED],
-                )
-                .first()
-            )
-            problem = _why_not(change, membership)
-            if problem:
-                change.dropped_at = now
-                change.drop_reason = problem
-                change.save(update_fields=["dropped_at", "drop_reason"])
-                continue
-            change.from_role = membership.role
-            change.applied_at = now
-            change.save(update_fields=["from_role", "applied_at"])
-            audit.record(
-                change.by,
-                audit.Action.CHANGE_ROLE,
-                membership,
-                network=membership.network,
-                detail={"from": membership.role, "to": change.to_role, "role_change": change.pk},
-            )
-            membership.role = change.to_role
-            membership.save(update_fields=["role"])
-            sync_dormancy(Network.objects.get(pk=change.network_id), change.by)
-            applied += 1
-    return applied
+            .first()
+        )
+        problem = _why_not(change, membership)
+        if problem:
+            change.dropped_at = now
+            change.drop_reason = problem
+            change.save(update_fields=["dropped_at", "drop_reason"])
+            return False
+        change.from_role = membership.role
+        change.applied_at = now
+        change.save(update_fields=["from_role", "applied_at"])
+        audit.record(
+            change.by,
+            audit.Action.CHANGE_ROLE,
+            membership,
+            network=membership.network,
+            detail={"from": membership.role, "to": change.to_role, "role_change": change.pk},
+        )
+        membership.role = change.to_role
+        membership.save(update_fields=["role"])
+        sync_dormancy(Network.objects.get(pk=change.network_id), change.by)
+        return True
 
 
 def _reviewed(now: datetime) -> Q:
@@ -1098,7 +1116,7 @@ def approve_role_change(change: RoleChange, by: Person) -> RoleChange:
             network=locked.network,
             detail={"do": "role_change_approved"},
         )
-    apply_due_role_changes()
+    _apply_role_change(locked.pk, timezone.now())
     locked.refresh_from_db()
     return locked
 
@@ -1683,6 +1701,7 @@ def close_vote(decision: Decision, by: Person) -> Decision:
             network=locked.meeting.network,
             detail={"do": "vote_closed", "outcome": result.outcome},
         )
+        change = None
         if result.outcome == Outcome.ACCEPTED:
             change = RoleChange.objects.create(
                 network=locked.meeting.network,
@@ -1695,7 +1714,8 @@ def close_vote(decision: Decision, by: Person) -> Decision:
                 review_until=now + timedelta(days=OBJECTION_DAYS),
             )
             _ask_officer_to_review(change)
-    apply_due_role_changes(now)
+    if change is not None:
+        _apply_role_change(change.pk, now)
     return locked
 
 

@@ -10,7 +10,7 @@ from buurtnet.networks.models import Municipality, Network, NetworkKind
 from buurtnet.people.models import Language
 from buurtnet.plans.models import MessageKind
 
-from .models import TargetKind
+from .models import MESSAGE_BODY_MAX, TargetKind
 from .services import COMPOSABLE_KINDS, Draft
 from .targets import RECEIVING_STATUSES
 
@@ -97,7 +97,10 @@ class ComposeForm(forms.Form):
                 label=_("Title"), max_length=150, required=False
             )
             self.fields[f"body_{lang}"] = forms.CharField(
-                label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+                label=_("Message"),
+                max_length=MESSAGE_BODY_MAX,
+                widget=forms.Textarea(attrs={"rows": 6}),
+                required=False,
             )
             self.fields[f"sms_text_{lang}"] = forms.CharField(
                 label=_("Short text for SMS"),
@@ -202,7 +205,9 @@ class ForwardForm(forms.Form):
         for lang in languages:
             self.fields[f"title_{lang}"] = forms.CharField(label=_("Title"), max_length=150)
             self.fields[f"body_{lang}"] = forms.CharField(
-                label=_("Message"), widget=forms.Textarea(attrs={"rows": 5})
+                label=_("Message"),
+                max_length=MESSAGE_BODY_MAX,
+                widget=forms.Textarea(attrs={"rows": 5}),
             )
             self.fields[f"sms_text_{lang}"] = forms.CharField(
                 label=_("Short text for SMS"),

@@ -22,6 +22,10 @@ STORED_SUFFIXES = frozenset(
     {".pdf", ".txt", ".csv", ".tsv", ".md", ".ics"}
     | {".jpg", ".png", ".gif", ".webp", ".heic", ".tif"}
 )
+# The longest message body a sender may write, in every form and in the API. The model's
+# TextField has no limit; a long alert is a few pages, and every body goes through the
+# content check, which costs time in proportion to its length.
+MESSAGE_BODY_MAX = 10_000
 
 
 class MessageStatus(models.TextChoices):

@@ -5,6 +5,9 @@ A PDF is a program for a renderer: a few kilobytes of compressed content can unf
 gigabytes, and a crafted file can crash the parser. So the reading runs in a child process
 (this file, run as a script with only the standard library and pypdfium2) under a memory
 and a time budget; whatever goes wrong there, the web process only learns "unreadable".
+The child collects text only up to the length its caller will check, and the parent reads
+no more of its answer than that text can take, so a PDF with hundreds of pages of text
+costs neither process its memory.
 """
 
 import ctypes
@@ -12,12 +15,17 @@ import json
 import resource
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 MEMORY_BUDGET = 512 * 1024 * 1024  # bytes of data segment for the child
 TIME_BUDGET = 20  # seconds of wall time (and of CPU) for the child
 MAX_PAGES = 500
+# Bytes of answer per character of text: JSON writes a character outside ASCII as "\uXXXX"
+# (two of them for one beyond the Basic Multilingual Plane), 6 bytes per UTF-16 unit.
+ANSWER_BYTES_PER_CHARACTER = 12
+ANSWER_OVERHEAD = 1024  # the JSON object's keys and numbers
 
 
 @dataclass(frozen=True)
@@ -28,20 +36,25 @@ class PdfContent:
     pages: int
 
 
-def read_pdf(data: bytes) -> PdfContent | None:
+def read_pdf(data: bytes, *, max_text: int) -> PdfContent | None:
     """The PDF's content, or None when it cannot be read within the budget (damaged,
-    protected by a password, too many pages, or too heavy to open)."""
-    command = [sys.executable, "-I", str(Path(__file__).resolve()), str(MEMORY_BUDGET)]
-    try:
-        done = subprocess.run(  # noqa: S603 - our own interpreter and script; the PDF on stdin
-            command, input=data, capture_output=True, timeout=TIME_BUDGET, check=False
-        )
-    except (subprocess.TimeoutExpired, OSError):
+    protected by a password, too many pages, or too heavy to open). Its text is cut after
+    `max_text` + 1 characters: a text longer than `max_text` is too long to check, and
+    reading the rest would only cost time and memory."""
+    command = [
+        sys.executable,
+        "-I",
+        str(Path(__file__).resolve()),
+        str(MEMORY_BUDGET),
+        str(max_text + 1),
+    ]
+    answer = _run(
+        command, data, limit=(max_text + 1) * ANSWER_BYTES_PER_CHARACTER + ANSWER_OVERHEAD
+    )
+    if answer is None:
         return None
-    if done.returncode != 0:
-        return None
     try:
-        found = json.loads(done.stdout)
+        found = json.loads(answer)
         return PdfContent(
             text=str(found["text"]),
             images=int(found["images"]),
@@ -52,10 +65,47 @@ def read_pdf(data: bytes) -> PdfContent | None:
         return None
 
 
+def _run(command: list[str], data: bytes, *, limit: int) -> bytes | None:
+    """The child's answer, or None when it failed, ran out of time or said more than `limit`
+    bytes. The child reads all of its input before it writes, so writing first and then
+    reading cannot block both; a timer kills the child when the time is up, which ends
+    either."""
+    try:
+        child = subprocess.Popen(  # noqa: S603 - our own interpreter and script; the PDF on stdin
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return None
+    timer = threading.Timer(TIME_BUDGET, child.kill)
+    timer.start()
+    try:
+        try:
+            child.stdin.write(data)
+            child.stdin.close()
+        except OSError:  # the child ended before it read everything: its exit status says
+            pass
+        answer = child.stdout.read(limit + 1)
+        if len(answer) > limit:
+            child.kill()
+        returncode = child.wait()
+    finally:
+        timer.cancel()
+        child.stdout.close()
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    if returncode != 0 or len(answer) > limit:
+        return None
+    return answer
+
+
 # --- The child process -------------------------------------------------------------------
 
 
-def _read(data: bytes) -> dict:
+def _read(data: bytes, max_text: int) -> dict:
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -63,28 +113,53 @@ def _read(data: bytes) -> dict:
     if len(pdf) > MAX_PAGES:
         raise ValueError("too many pages")
     properties = pdf.get_metadata_dict(skip_empty=True)
-    texts = [properties.get(key, "") for key in ("Title", "Author", "Subject", "Keywords")]
+    texts = _Texts(max_text)
+    for key in ("Title", "Author", "Subject", "Keywords"):
+        texts.append(properties.get(key, ""))
     images = 0
     for index in range(len(pdf)):
         page = pdf[index]
-        texts.append(page.get_textpage().get_text_bounded())
+        if not texts.full:
+            texts.append(page.get_textpage().get_text_bounded())
         images += sum(1 for _ in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,)))
         for number in range(raw.FPDFPage_GetAnnotCount(page.raw)):
             annotation = raw.FPDFPage_GetAnnot(page.raw, number)
             try:
-                texts.append(_annotation_text(raw, annotation, b"Contents"))
-                texts.append(_link_target(raw, pdf, annotation))
+                if not texts.full:
+                    texts.append(_annotation_text(raw, annotation, b"Contents"))
+                    texts.append(_link_target(raw, pdf, annotation))
                 for k in range(raw.FPDFAnnot_GetObjectCount(annotation)):
                     shown = raw.FPDFAnnot_GetObject(annotation, k)
                     images += raw.FPDFPageObj_GetType(shown) == raw.FPDF_PAGEOBJ_IMAGE
             finally:
                 raw.FPDFPage_CloseAnnot(annotation)
     return {
-        "text": "\n".join(t for t in texts if t),
+        "text": texts.joined(),
         "images": images,
         "embedded_files": pdf.count_attachments(),
         "pages": len(pdf),
     }
+
+
+class _Texts:
+    """The PDF's texts, one per line, up to `limit` characters in all."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[str] = []
+        self.length = 0
+
+    @property
+    def full(self) -> bool:
+        return self.length >= self.limit
+
+    def append(self, text: str) -> None:
+        if text and not self.full:
+            self.parts.append(text)
+            self.length += len(text) + 1
+
+    def joined(self) -> str:
+        return "\n".join(self.parts)[: self.limit]
 
 
 def _annotation_text(raw, annotation, key: bytes) -> str:
@@ -111,11 +186,11 @@ def _link_target(raw, pdf, annotation) -> str:
 
 
 def _main() -> int:
-    budget = int(sys.argv[1])
+    budget, max_text = int(sys.argv[1]), int(sys.argv[2])
     resource.setrlimit(resource.RLIMIT_DATA, (budget, budget))
     resource.setrlimit(resource.RLIMIT_CPU, (TIME_BUDGET, TIME_BUDGET))
     try:
-        found = _read(sys.stdin.buffer.read())
+        found = _read(sys.stdin.buffer.read(), max_text)
     except Exception:  # any failure means "unreadable" to the parent
         return 1
     sys.stdout.write(json.dumps(found))

@@ -403,8 +403,9 @@ def _seen_refused(request: HttpRequest, problem: str) -> HttpResponse:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """A page reached through a capability link: kept out of every cache and sending no
-    Referer to the pages it links to."""
+    """A page reached through a capability link: kept out of every cache. The token is no
+    longer in its address, so the site's same-origin Referrer-Policy stays: "no-referrer"
+    would make the browser send `Origin: null` with the confirm form, which the CSRF check
+    refuses."""
     response["Cache-Control"] = "no-store, private"
-    response["Referrer-Policy"] = "no-referrer"
     return response

@@ -1,5 +1,7 @@
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -16,11 +18,21 @@ class AccountAdapter(DefaultAccountAdapter):
 
     error_messages = {
         **DefaultAccountAdapter.error_messages,
-        "too_many_login_attempts": _(
+        "too_many_wrong_passwords": _(
             "Too many wrong passwords. Wait a minute, or log in with a code sent to your e-mail "
             "address."
         ),
     }
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """The password throttle offers the log-in code. Only here: allauth's shared
+        "too many attempts" message also serves the code forms, where that advice is wrong."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError as error:
+            if error.code != "too_many_login_attempts":
+                raise
+            raise self.validation_error("too_many_wrong_passwords") from error
 
     def get_client_ip(self, request: HttpRequest) -> str:
         """The client's address as the audit log sees it: X-Forwarded-For is believed only

@@ -1,3 +1,4 @@
+from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib.auth.hashers import make_password
@@ -19,6 +20,25 @@ class SignupForm(AllauthSignupForm):
         if self.account_already_exists:
             make_password(self.cleaned_data.get("password1"))
         return super().try_save(request)
+
+
+class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
+    """allauth's request for a log-in code, with a throttle message of its own: the shared
+    one speaks of failed log-ins, and this form is where someone goes after them."""
+
+    def clean_email(self) -> str:
+        try:
+            return super().clean_email()
+        except forms.ValidationError as error:
+            if error.code != "too_many_login_attempts":
+                raise
+            raise forms.ValidationError(
+                _(
+                    "Too many log-in codes were asked for from your connection. Wait a minute "
+                    "and try again."
+                ),
+                code="too_many_code_requests",
+            ) from error
 
 
 class ProfileForm(forms.ModelForm):

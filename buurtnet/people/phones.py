@@ -10,6 +10,8 @@ one) ever gets a text message; a landline is reached by voice calls only.
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_ALLOWED_COUNTRIES = "BE,NL,FR,DE,LU"
@@ -59,6 +61,23 @@ def allowed_countries() -> frozenset[str]:
     return frozenset(code.strip().upper() for code in raw if code.strip())
 
 
+# Names of the countries a Belgian zone may allow; any other stays its ISO code.
+COUNTRY_NAMES = {
+    "BE": _("Belgium"),
+    "DE": _("Germany"),
+    "FR": _("France"),
+    "LU": _("Luxembourg"),
+    "NL": _("the Netherlands"),
+}
+
+
+def allowed_country_names() -> str:
+    """The allowed countries in the active language, in alphabetical order and joined as a
+    sentence: "Belgium, France and the Netherlands"."""
+    names = sorted(str(COUNTRY_NAMES.get(code, code)) for code in allowed_countries())
+    return get_text_list(names, gettext("and"))
+
+
 def check_contact_number(e164: str) -> None:
     """Refuse a number of a country not allowed, or one that is not an ordinary subscriber's."""
     number = phonenumbers.parse(e164, settings.PHONE_DEFAULT_REGION)
@@ -66,7 +85,7 @@ def check_contact_number(e164: str) -> None:
         raise ValidationError(
             _("We can only reach phone numbers from these countries: %(countries)s."),
             code="country_not_allowed",
-            params={"countries": ", ".join(sorted(allowed_countries()))},
+            params={"countries": allowed_country_names()},
         )
     if phonenumbers.number_type(number) not in VOICE_TYPES:
         raise ValidationError(

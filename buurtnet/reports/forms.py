@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from buurtnet.messaging.models import MESSAGE_BODY_MAX
 from buurtnet.people.models import Language
 from buurtnet.plans.models import MessageKind
 
@@ -190,7 +191,9 @@ class MessageFromReportForm(forms.Form):
     )
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     title = forms.CharField(label=_("Title"), max_length=150)
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}))
+    body = forms.CharField(
+        label=_("Message"), max_length=MESSAGE_BODY_MAX, widget=forms.Textarea(attrs={"rows": 6})
+    )
     sms_text = forms.CharField(
         label=_("Short text for SMS"),
         max_length=1530,

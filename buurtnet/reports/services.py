@@ -285,8 +285,9 @@ def file_report(reporter: Person, data: ReportInput) -> Report:
 
 
 def _check_report_rate(reporter: Person, network: Network) -> None:
-    """Every report e-mails the police: a member (or a group of accounts in one BIN) cannot
-    flood their inbox. Reports the officer made of replies do not count."""
+    """Every report e-mails the police: a member cannot flood their inbox. The ceiling per
+    BIN is off unless the installation sets one (settings.RATE_LIMITS says why). Reports the
+    officer made of replies do not count."""
     limits.serialize_for(reporter.pk)
     filed = Report.objects.filter(source=Source.FORM)
     limits.check_rate(

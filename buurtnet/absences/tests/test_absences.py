@@ -733,7 +733,8 @@ def test_a_fourth_absence_not_yet_over_is_refused_with_the_day_it_fits(world, to
     [message] = caught.value.message_dict["__all__"]
     first_end = today + timedelta(days=7 + 2)
     assert "already announced 3 absences" in message
-    assert formats.date_format(first_end + timedelta(days=1), "j F Y") in message
+    free_on = formats.date_format(first_end + timedelta(days=1), "j F Y")
+    assert f"you can announce a new one on {free_on}." in message
     assert Absence.objects.count() == 3
     assert not OutboxMessage.objects.exists()
 

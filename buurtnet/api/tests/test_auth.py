@@ -76,6 +76,25 @@ def test_revoking_stops_the_token_and_is_logged(client, api, world):
     assert answer.status_code == 401
 
 
+def test_revoking_asks_first_and_changes_nothing_until_confirmed(client, world):
+    make_token(world.officer)
+    token = ApiToken.objects.get()
+    log_in(client, world.officer)
+    response = client.get(reverse("api_tokens:revoke", args=[token.pk]))
+    assert response.status_code == 200
+    assert "cannot be undone" in response.content.decode()
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_the_token_list_shows_scopes_in_words(client, world):
+    make_token(world.officer)
+    log_in(client, world.officer)
+    page = client.get(reverse("api_tokens:list")).content.decode()
+    assert "See your BINs and their areas" in page
+    assert "networks:read" not in page.split('id="tokens"')[1].split("</table>")[0]
+
+
 def test_nobody_revokes_another_persons_token(client, world):
     make_token(world.officer)
     token = ApiToken.objects.get()

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from buurtnet.api.tests.conftest import make_token
 from buurtnet.delivery.models import OutboxMessage
 from buurtnet.governance import services as gov
 from buurtnet.governance.models import (
@@ -352,6 +353,16 @@ def test_dissolving_tells_the_members_and_ends_every_membership(world, now_sends
     assert mailed(world.member)
     meeting.refresh_from_db()
     assert meeting.status == "cancelled"
+
+
+def test_a_coordinators_api_token_stops_working_when_the_bin_is_dissolved(client, world):
+    secret = make_token(world.coordinator)
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    assert client.get("/api/v1/networks", **bearer).status_code == 200
+
+    gov.dissolve(world.network, world.officer, "Ended.")
+
+    assert client.get("/api/v1/networks", **bearer).status_code == 401
 
 
 def test_a_dissolved_bin_cannot_come_back(world):

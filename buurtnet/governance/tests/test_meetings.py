@@ -377,6 +377,30 @@ def test_a_role_taking_effect_today_applies_when_the_officer_approves(world, mee
     assert Standing.of(world.member).can(Action.VIEW_MEMBERS, world.network)
 
 
+def test_approving_a_role_change_applies_that_change_only(world, meeting):
+    vote_in(
+        meeting,
+        world.coordinator,
+        {world.member: "yes", world.steering: "yes", world.coordinator: "yes"},
+    )
+    approved = RoleChange.objects.get()
+    due_elsewhere = RoleChange.objects.create(
+        network=world.other_network,
+        person=world.their_member,
+        to_role=Role.STEERING,
+        effective_at=timezone.now() - timedelta(hours=1),
+        reason="decision",
+    )
+
+    gov.approve_role_change(approved, world.officer)
+
+    assert role_of(world.member, world.network) == Role.STEERING
+    assert role_of(world.their_member, world.other_network) == Role.MEMBER
+    due_elsewhere.refresh_from_db()
+    assert due_elsewhere.applied_at is None
+    assert gov.apply_due_role_changes() == 1
+
+
 def test_a_role_is_applied_only_once_by_two_ticks(world, meeting):
     vote_in(
         meeting,

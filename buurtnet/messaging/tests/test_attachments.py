@@ -14,8 +14,9 @@ from PIL import Image
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from buurtnet.messaging import services
+from buurtnet.messaging import attachments, services
 from buurtnet.messaging.models import Message, MessageStatus
+from buurtnet.messaging.pdf_reader import read_pdf
 from buurtnet.messaging.services import Draft
 from buurtnet.people.middleware import SESSION_KEY
 
@@ -296,3 +297,35 @@ def test_the_migration_moves_public_attachments_to_private_storage(
     assert files_under(settings.MEDIA_ROOT) == []
     assert sent.attachment_name == "wanted poster.pdf"
     assert sent.attachment.read() == LEAFLET
+
+
+# --- Text too long to check -------------------------------------------------------------------
+
+
+def test_a_text_file_too_long_to_check_is_refused(world):
+    text = ("1/" * (attachments.MAX_TEXT_LENGTH // 2 + 1)).encode()
+    [reason] = refused(world.coordinator, draft(world, SimpleUploadedFile("list.txt", text)))
+    assert "“list.txt” is too long to check" in reason
+    assert "Send a shorter document" in reason
+
+
+def test_a_pdf_with_more_text_than_can_be_checked_is_refused(world):
+    line = "Lock your doors and windows when you leave, and tell a neighbour. " * 2
+    pages = attachments.MAX_TEXT_LENGTH // (len(line) * 50) + 1
+    out = io.BytesIO()
+    document = canvas.Canvas(out)
+    for _page in range(pages):
+        for number in range(50):
+            document.setFont("Helvetica", 4)
+            document.drawString(20, 800 - 15 * number, line)
+        document.showPage()
+    document.save()
+    upload = SimpleUploadedFile("handbook.pdf", out.getvalue())
+    [reason] = refused(world.coordinator, draft(world, upload))
+    assert "“handbook.pdf” is too long to check" in reason
+
+
+def test_the_pdf_reader_returns_the_text_only_up_to_one_past_the_limit():
+    whole = read_pdf(LEAFLET, max_text=1000).text
+    assert len(whole) > 11
+    assert read_pdf(LEAFLET, max_text=10).text == whole[:11]

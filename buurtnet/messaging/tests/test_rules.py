@@ -6,12 +6,14 @@ from datetime import time, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from buurtnet.delivery.models import Delivery
 from buurtnet.messaging import services
 from buurtnet.messaging.models import ForwardStage, MessageStatus, Recipient
 from buurtnet.messaging.services import Draft
+from buurtnet.networks.tests.test_views import log_in
 from buurtnet.plans import services as plans
 from buurtnet.plans.defaults import DEFAULT_PLAN
 
@@ -142,6 +144,25 @@ def test_an_unverified_phone_is_not_sent_to_and_the_reach_report_says_why(world,
     delivery = Delivery.objects.get(message=message, recipient__person=member, channel="sms")
     assert (delivery.state, delivery.reason) == ("skipped", "phone_unverified")
     assert member in [r.person for r in services.unreached(message)]
+
+
+def test_the_reach_report_names_an_internal_sending_error_without_its_exception_text(
+    world, now_sends, client
+):
+    member = world.member
+    member.channels = ["sms", "inapp"]
+    member.save()
+    message = now_sends(services.submit, world.officer, draft(world.network, kind="alert"))
+    Delivery.objects.filter(message=message, recipient__person=member, channel="sms").update(
+        state="failed",
+        reason="sending_error",
+        error="AttributeError: 'NoneType' object has no attribute 'phone'",
+    )
+    page = log_in(client, world.officer).get(reverse("messaging:detail", args=[message.pk]))
+    assert "Error in Buurtnet while sending" in page.text
+    assert "AttributeError" not in page.text and "NoneType" not in page.text
+    delivery = Delivery.objects.get(message=message, recipient__person=member, channel="sms")
+    assert delivery.error.startswith("AttributeError")
 
 
 def test_an_sms_ok_reply_acknowledges_and_other_text_becomes_a_thread(world, now_sends):

@@ -72,12 +72,11 @@ def test_confirming_by_post_marks_the_message_seen_and_acknowledged(browser, rec
     assert recipient.acknowledged_at is not None
 
 
-def test_seen_pages_are_not_cached_and_send_no_referrer(browser, recipient):
+def test_seen_pages_are_not_cached(browser, recipient):
     redirect = browser.get(link_of(recipient))
     page = browser.get(redirect["Location"])
     for response in (redirect, page):
         assert response["Cache-Control"] == "no-store, private"
-        assert response["Referrer-Policy"] == "no-referrer"
 
 
 def test_the_message_page_without_the_links_token_is_refused(browser, recipient):

@@ -27,6 +27,18 @@ def log_in(client, email: str, password: str, client_address: str):
     )
 
 
+def request_code(client, email: str, client_address: str):
+    """A request for a log-in code from a fresh browser: a session with a code pending is sent
+    on to the confirmation page without asking again."""
+    client.cookies.clear()
+    return client.post(
+        reverse("account_request_login_code"),
+        {"email": email},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=client_address,
+    )
+
+
 def is_logged_in(client) -> bool:
     return "_auth_user_id" in client.session
 
@@ -120,3 +132,29 @@ def test_staff_logging_in_by_code_without_the_second_factor_stay_out(
 
     assert response.status_code == 200
     assert not is_logged_in(client)
+
+
+def test_a_strangers_code_requests_do_not_stop_the_officer_asking_for_a_code(
+    client, world, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    officer = world.officer
+    for n in range(5):
+        request_code(client, officer.email, f"203.0.113.{n}")
+
+    response = request_code(client, officer.email, "198.51.100.20")
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_confirm_login_code")
+
+
+def test_too_many_code_requests_get_a_message_of_their_own(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(20):
+        request_code(client, f"nobody{n}@example.be", "203.0.113.7")
+
+    response = request_code(client, "nobody@example.be", "203.0.113.7")
+
+    assert response.status_code == 200
+    assert "Too many log-in codes were asked for" in response.text
+    assert "wrong passwords" not in response.text

@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import translation
 
 from buurtnet.people.phones import (
@@ -9,6 +10,7 @@ from buurtnet.people.phones import (
     display_phone,
     normalize_phone,
 )
+from buurtnet.people.tests.factories import PersonFactory
 
 
 @pytest.mark.parametrize(
@@ -53,8 +55,23 @@ def test_mobile_number_of_a_country_not_allowed_is_refused():
     with translation.override("en"), pytest.raises(ValidationError) as info:
         check_sms_number("+14155550123")
     assert info.value.code == "country_not_allowed"
-    assert "BE, DE, FR, LU, NL" in info.value.messages[0]
     assert not can_receive_sms("+14155550123")
+
+
+def test_the_refusal_names_the_allowed_countries_in_a_sentence():
+    with translation.override("en"), pytest.raises(ValidationError) as info:
+        check_contact_number("+14155550123")
+    assert info.value.messages[0] == (
+        "We can only reach phone numbers from these countries: "
+        "Belgium, France, Germany, Luxembourg and the Netherlands."
+    )
+
+
+def test_a_country_without_a_name_is_shown_by_its_code(settings):
+    settings.SMS_ALLOWED_COUNTRIES = "BE,CH"
+    with translation.override("en"), pytest.raises(ValidationError) as info:
+        check_contact_number("+14155550123")
+    assert info.value.messages[0].endswith("countries: Belgium and CH.")
 
 
 def test_allowed_countries_come_from_settings(settings):
@@ -73,3 +90,11 @@ def test_premium_rate_number_is_refused_even_for_voice():
 
 def test_landline_is_accepted_for_voice_calls():
     check_contact_number("+3292345678")
+
+
+@pytest.mark.django_db
+def test_the_settings_menu_calls_the_phone_page_phone_not_mobile(client):
+    client.force_login(PersonFactory())
+    page = client.get(reverse("people:preferences")).text
+    assert f'<a href="{reverse("people:phone")}">Phone</a>' in page
+    assert "Mobile phone" not in page

@@ -165,6 +165,26 @@ def test_sms_cannot_be_chosen_for_a_confirmed_landline():
     assert info.value.code == "not_mobile"
 
 
+def test_a_queued_code_call_to_a_country_no_longer_allowed_is_not_made(
+    person, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start_phone_verification(person, "09 234 56 78")
+        settings.SMS_ALLOWED_COUNTRIES = "NL"
+
+    assert not OutboxMessage.objects.filter(recipient="+3292345678").exists()
+
+
+def test_a_dutch_speaking_member_hears_the_code_in_dutch(django_capture_on_commit_callbacks):
+    person = PersonFactory(phone="", phone_verified_at=None, language="nl")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start_phone_verification(person, "09 234 56 78")
+
+    call = OutboxMessage.objects.get(recipient="+3292345678", channel="voice")
+    assert call.body.startswith("Uw Buurtnet-code is ")
+    assert "Ik herhaal" in call.body
+
+
 def test_voice_calls_can_be_chosen_for_a_confirmed_landline():
     person = PersonFactory(phone="+3292345678")
 

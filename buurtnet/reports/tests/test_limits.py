@@ -1,4 +1,5 @@
-"""How many reports a member (and a BIN) may file in a while (issue 19, finding 4)."""
+"""How many reports a member (and, where the installation sets a ceiling, a BIN) may file
+in a while (issue 19, finding 4)."""
 
 import uuid
 from datetime import timedelta
@@ -77,6 +78,14 @@ def test_the_bins_ceiling_refuses_reports_from_many_accounts(world, now_sends, s
     error = refused(world, now_sends, person=members[3])
     assert "The police of your BIN received 3 reports" in error.messages[0]
     assert "112" in error.messages[0]
+
+
+def test_by_default_a_flood_from_other_accounts_does_not_silence_an_honest_member(world, now_sends):
+    for _n in range(3):
+        flooder = PersonFactory(at=INSIDE)
+        MembershipFactory(network=world.network, person=flooder)
+        filed_earlier(world, now_sends, 20, timedelta(minutes=30), person=flooder)
+    assert file(world, now_sends).pk
 
 
 def test_the_same_form_sent_again_is_not_refused(world, now_sends):

@@ -13,7 +13,7 @@ from PIL import Image
 
 from buurtnet.delivery.models import Delivery, OutboxMessage
 from buurtnet.messaging import services as messaging
-from buurtnet.messaging.models import Message, MessageStatus, Recipient
+from buurtnet.messaging.models import MESSAGE_BODY_MAX, Message, MessageStatus, Recipient
 from buurtnet.networks.models import Membership, MembershipStatus, Role
 from buurtnet.networks.tests.factories import MembershipFactory
 from buurtnet.networks.tests.test_views import log_in
@@ -21,6 +21,7 @@ from buurtnet.people.tests.factories import PersonFactory
 from buurtnet.plans import services as plans
 from buurtnet.plans.defaults import DEFAULT_PLAN
 from buurtnet.reports import services
+from buurtnet.reports.forms import MessageFromReportForm, RelayForm
 from buurtnet.reports.models import Report, ReportEvent, ReportPhoto
 from buurtnet.reports.services import ReportInput
 
@@ -783,3 +784,11 @@ def test_only_answers_to_alerts_notices_and_relays_become_reports(world, now_sen
     with pytest.raises(ValidationError):
         services.report_from_reply(answer, world.officer)
     assert Report.objects.count() == 1
+
+
+@pytest.mark.parametrize("form_class", [MessageFromReportForm, RelayForm])
+def test_a_message_made_of_a_report_refuses_a_body_over_the_limit(form_class):
+    body = "A grey van was seen. " * (MESSAGE_BODY_MAX // 21 + 1)
+    form = form_class({"kind": "notice", "language": "en", "title": "Van", "body": body})
+    assert not form.is_valid()
+    assert f"at most {MESSAGE_BODY_MAX} characters" in form.errors["body"][0]
