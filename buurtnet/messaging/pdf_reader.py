@@ -22,7 +22,7 @@ from pathlib import Path
 MEMORY_BUDGET = 512 * 1024 * 1024  # bytes of data segment for the child
 TIME_BUDGET = 20  # seconds of wall time (and of CPU) for the child
 MAX_PAGES = 500
-# Bytes of answer per character of text: JSON writes a character outside ASCII as "\uXXXX"
+# Bytes of answer per character of text: JSON writes a character outside ASCII as a \u escape
 # (two of them for one beyond the Basic Multilingual Plane), 6 bytes per UTF-16 unit.
 ANSWER_BYTES_PER_CHARACTER = 12
 ANSWER_OVERHEAD = 1024  # the JSON object's keys and numbers
