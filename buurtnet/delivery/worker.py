@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.db import Error as AnyDatabaseError
 from django.db.backends.utils import CursorWrapper
 from django.db.models import F, Q
 from django.utils import timezone
@@ -162,7 +163,7 @@ class Heartbeat(threading.Thread):
             while not self.stopped.wait(every):
                 try:
                     self.lease.renew()
-                except DatabaseError:
+                except AnyDatabaseError:
                     logger.warning("Heartbeat: lease not renewed", exc_info=True)
                     connection.close()
         finally:
@@ -450,9 +451,11 @@ def process(lease: Lease, channel: str) -> int:
     book = Book(channel=channel, lease=lease)
     renderers: dict[int, Renderer] = {}
     handed = 0
+    # The transport first: a heartbeat started before a failure here would renew the
+    # lease for ever, and the rows would never be taken over.
+    transport = get_transport(channel)
     heartbeat = Heartbeat(lease)
     heartbeat.start()
-    transport = get_transport(channel)
     try:
         transport.open()
         with synchronous_commit_off():
@@ -466,8 +469,10 @@ def process(lease: Lease, channel: str) -> int:
                     if renderer is None:
                         renderer = renderers[delivery.message_id] = Renderer(delivery.message)
                     handed += _one(delivery, channel, transport, renderer, book)
-                except DatabaseError:
-                    raise  # not this delivery's fault: the batch stops, its lease lapses
+                except AnyDatabaseError:
+                    # Not this delivery's fault (InterfaceError too, once a connection has
+                    # failed): the batch stops, its lease lapses.
+                    raise
                 except Exception as exc:  # noqa: BLE001 - one delivery's failure is recorded
                     _unexpected(delivery, exc, transport, book)
                 if book.pending() >= FLUSH_EVERY:
