@@ -22,7 +22,6 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
-from faker import Faker
 
 from buurtnet.networks import geo
 from buurtnet.networks.models import (
@@ -323,6 +322,15 @@ class Seeder:
     # --- building blocks -----------------------------------------------------------------
 
     def _name_pools(self) -> None:
+        # Faker is a development package: a production installation has no demo data to make.
+        try:
+            from faker import Faker
+        except ImportError as exc:
+            raise CommandError(
+                "seed_demo makes demo data and needs the development packages: "
+                "pip install -r requirements-dev.lock"
+            ) from exc
+
         def pool(faker: Faker, method: str, size: int) -> list[str]:
             seen: dict[str, None] = {}
             for _ in range(size * 20):
