@@ -1,5 +1,5 @@
 # Buurtnet. `make demo` and `make test` do all the set-up on a fresh machine.
-# manage.py refuses to start with DEBUG off and no real SECRET_KEY (buurtnet/secret_key.py):
+# manage.py refuses to start with DEBUG off and an unsafe SECRET_KEY, ALLOWED_HOSTS or SITE_URL (buurtnet/startup.py):
 # the development targets below run with DEBUG=1; the test suite does not need it.
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-dev
 DEMO_MEMBERS ?= 5000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint format test-sqlite test-postgres serve worker bench messages install browser clean
+.PHONY: demo test lint format test-sqlite test-postgres test-prod serve worker bench messages install browser clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ test-postgres: install
 	else echo "PostgreSQL not reachable: skipping the PostgreSQL run"; fi
 
 test: lint test-sqlite test-postgres
+
+# The deploy of docs/deploy.md end to end: runtime lock in a fresh venv, nginx + TLS, gunicorn,
+# a worker per queue, the tick, PostgreSQL, Redis, an SMTP sink and S3, checked over HTTPS.
+test-prod: install
+	scripts/test-prod
 
 bench: install
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" $(PY) bench/run.py
