@@ -19,13 +19,18 @@
    and the tick; one worker gets SIGKILL once a third of the messages arrived. E-mail goes
    to a sink that counts every message, duplicates included; prints the duplicates and the
    time until the last delivery.
+6. An alert behind a full bulk queue: a prevention tip to the whole zone (--bulk-size,
+   100,000 members) is queued, one `manage.py worker` (all queues) starts on it, and once
+   it is sending, an alert to one ordinary BIN is submitted; prints the alert's first
+   delivery time.
 
 Every figure is one line `name: value unit`. It is a benchmark, not a test: it never fails
 on a figure, only when something breaks. Environment: BENCH_DELIVERY_SIZES (e.g. 10000 to
 skip the 100,000 step), BENCH_DELIVERY_WORKERS, BENCH_DELIVERY_TIMEOUT (seconds per run),
 BENCH_DATABASE_URL, BENCH_DELIVERY_PROFILE (a directory: the 1-worker runs write a cProfile
 of the worker there), BENCH_DELIVERY_KEEP_DB=1 (keep the database for a look afterwards),
-BENCH_DELIVERY_KILL_SIZE (audience of the kill run; 0 skips it).
+BENCH_DELIVERY_KILL_SIZE (audience of the kill run; 0 skips it), BENCH_DELIVERY_BULK_SIZE
+(the campaign the alert waits behind; 0 skips it).
 """
 
 import argparse
@@ -55,6 +60,7 @@ TARGETS = {
     "first_delivery_s": 1.0,
     "rate_ratio": 0.8,
     "worker_rss_mb": 300.0,
+    "alert_behind_bulk_s": 1.0,
 }
 
 TEXTS = {
@@ -558,6 +564,12 @@ def main() -> int:
         default=int(os.environ.get("BENCH_DELIVERY_KILL_SIZE", "10000") or 0),
         help="audience of the run with a worker killed mid-fan-out (0: skip it)",
     )
+    parser.add_argument(
+        "--bulk-size",
+        type=int,
+        default=int(os.environ.get("BENCH_DELIVERY_BULK_SIZE", "100000") or 0),
+        help="members of the campaign an alert is sent behind (0: skip it)",
+    )
     parser.add_argument("--bare-messages", type=int, default=4000)
     parser.add_argument("--profile", default=os.environ.get("BENCH_DELIVERY_PROFILE", ""))
     parser.add_argument("--aiosmtpd-sink", type=int, help=argparse.SUPPRESS)
@@ -573,10 +585,10 @@ def main() -> int:
     worker_counts = [int(w) for w in args.workers.split(",") if w.strip()]
     if not worker_counts:
         sizes = []
-    if not sizes and not args.kill_size:
+    if not sizes and not args.kill_size and not args.bulk_size:
         print(
             "\nDelivery bench: skipped (BENCH_DELIVERY_SIZES or BENCH_DELIVERY_WORKERS empty, "
-            "and BENCH_DELIVERY_KILL_SIZE=0)"
+            "BENCH_DELIVERY_KILL_SIZE=0 and BENCH_DELIVERY_BULK_SIZE=0)"
         )
         return 0
 
@@ -630,6 +642,10 @@ class Bench:
             "DJANGO_SETTINGS_MODULE": "buurtnet.settings",
             "BUURTNET_VAR_DIR": str(tmp),
             "DEBUG": "0",
+            # With DEBUG off manage.py (workers, tick, simulator) refuses to start without
+            # these (buurtnet/startup.py); `make bench` sets SECRET_KEY.
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SITE_URL": "https://127.0.0.1",
             "LOG_LEVEL": "WARNING",
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(self.smtp_port),
@@ -650,7 +666,7 @@ class Bench:
 
         django.setup()
         self.start_sinks()
-        self.seed(max([*self.sizes, self.args.kill_size]))
+        self.seed(max([*self.sizes, self.args.kill_size, self.args.bulk_size]))
         for size in self.sizes:
             for workers in self.worker_counts:
                 self.runs.append(self.measure(size, workers))
@@ -658,6 +674,8 @@ class Bench:
             self.compare()
         if self.args.kill_size:
             self.measure_kill(self.args.kill_size)
+        if self.args.bulk_size:
+            self.measure_behind_bulk(self.args.bulk_size)
         return 0
 
     def start_sinks(self) -> None:
@@ -770,6 +788,8 @@ class Bench:
             command += [
                 "manage.py",
                 "db_worker",
+                "--queue-name",
+                "*",  # every work queue (docs/queues.md)
                 "--interval",
                 "0.05",
                 "--no-startup-delay",
@@ -1134,6 +1154,139 @@ class Bench:
             f"60 s of the kill {'met' if complete and recovered else 'MISSED'}"
         )
         self.clean_up(message.pk)
+
+    # --- an alert behind a full bulk queue ------------------------------------------------
+
+    def measure_behind_bulk(self, size: int) -> None:
+        """A prevention tip to about size members is queued (bulk), one `manage.py worker`
+        serving every queue starts on it; once the campaign is being sent, an officer's
+        alert to one ordinary BIN is submitted. The alert's first delivery time is from the
+        commit to the first of its deliveries marked sent (the worker writes sent_at right
+        after the send)."""
+        from django.db import connection
+        from django.db.models import Min
+
+        from buurtnet.delivery import outbox
+        from buurtnet.delivery.models import PENDING_STATES, Delivery
+        from buurtnet.messaging.models import Message, MessageStatus
+        from buurtnet.messaging.services import Draft, submit
+        from buurtnet.networks.management.commands.seed_demo import ZONE_EMAIL
+        from buurtnet.people.models import Person
+
+        tag = f"{size}"
+        Delivery.objects.filter(state__in=PENDING_STATES).update(state="cancelled")
+        Message.objects.filter(status=MessageStatus.SCHEDULED).update(
+            status=MessageStatus.CANCELLED
+        )
+        staff = Person.objects.get(email=ZONE_EMAIL)
+        target, _approx = self.target_for(size)
+        started = time.perf_counter()
+        campaign = submit(staff, Draft(kind="tip", target=target, texts=TEXTS, language="nl"))
+        figure(f"bulk_campaign_write_{tag}", time.perf_counter() - started, "s")
+        with connection.cursor() as cursor:
+            # The default plan sends tips from 08:00 to 21:00: open the window whatever the
+            # hour the bench runs, or the worker would only hold the campaign back.
+            cursor.execute(
+                "UPDATE messaging_messagenetwork SET rule = rule || "
+                '\'{"send_from": null, "send_until": null}\'::jsonb WHERE message_id = %s',
+                [campaign.pk],
+            )
+        bulk = Delivery.objects.filter(message=campaign, channel__in=SINK_CHANNELS)
+        queued = bulk.filter(state="queued").count()
+        smtp_base = self.smtp_counter.count
+        log = self.tmp / "worker-behind-bulk.log"
+        worker = self.processes.start(
+            [sys.executable, "manage.py", "worker", "--interval", "0.05"],
+            cwd=ROOT,
+            env={**self.env, "LOG_LEVEL": "INFO"},
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_text(log, "serves the queues", worker, 60)
+        # The campaign is being sent: a few thousand e-mails reached the sink.
+        deadline = time.perf_counter() + self.args.timeout
+        while self.smtp_counter.count - smtp_base < min(2000, queued // 2):
+            if worker.poll() is not None or time.perf_counter() > deadline:
+                raise RuntimeError(f"campaign not sending: {log.read_text()[-3000:]}")
+            time.sleep(0.05)
+        network_ids = self.ordinary_bin()
+        officer = self.officer_of(network_ids[0])
+        commit: dict[str, float] = {}
+        original = outbox.enqueue_ranges
+
+        def timed_enqueue(message_id, state_filter=None):
+            commit.setdefault("at", time.time())
+            return original(message_id, state_filter)
+
+        outbox.enqueue_ranges = timed_enqueue
+        try:
+            alert = submit(
+                officer,
+                Draft(
+                    kind="alert",
+                    target={"type": "networks", "networks": network_ids},
+                    texts=TEXTS,
+                    language="nl",
+                ),
+            )
+        finally:
+            outbox.enqueue_ranges = original
+        waiting_then = bulk.filter(state="queued").count()
+        alert_rows = Delivery.objects.filter(message=alert, channel__in=SINK_CHANNELS)
+        first_sent = None
+        while first_sent is None and time.perf_counter() < deadline:
+            first_sent = alert_rows.aggregate(t=Min("sent_at"))["t"]
+            if worker.poll() is not None:
+                raise RuntimeError(f"worker exited: {log.read_text()[-3000:]}")
+            time.sleep(0.02)
+        self.processes.stop(worker, timeout=30)
+        bulk_sent = bulk.filter(state="sent").count()
+        note(
+            f"behind bulk: a tip to {campaign.recipient_count} members ({queued} e-mail/SMS "
+            f"deliveries queued in bulk), one worker serving every queue; the alert to "
+            f"{alert.recipient_count} members of one BIN was sent with {waiting_then} campaign "
+            f"deliveries still queued ({bulk_sent} sent by the end)"
+        )
+        figure(f"alert_behind_bulk_recipients_{tag}", alert.recipient_count, "people")
+        if first_sent is None:
+            note("behind bulk: the alert's first delivery did not leave before the timeout")
+            first = float("inf")
+        else:
+            first = first_sent.timestamp() - commit.get("at", time.time())
+            figure(f"alert_behind_bulk_first_delivery_{tag}", first, "s")
+        ok = first <= TARGETS["alert_behind_bulk_s"]
+        note(f"behind-bulk target: alert first delivery <= 1 s {'met' if ok else 'MISSED'}")
+        self.clean_up(campaign.pk)
+        self.clean_up(alert.pk)
+
+    def ordinary_bin(self) -> list[int]:
+        """A BIN of median size among those that receive messages."""
+        from django.db import connection
+
+        from buurtnet.messaging.targets import RECEIVING_STATUSES
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT m.network_id FROM networks_membership m "
+                "JOIN networks_network n ON n.id = m.network_id "
+                "WHERE m.status = 'approved' AND n.status = ANY(%s) GROUP BY m.network_id "
+                "ORDER BY COUNT(*)",
+                [list(RECEIVING_STATUSES)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        return [ids[len(ids) // 2]]
+
+    def officer_of(self, network_id: int):
+        from buurtnet.networks.management.commands.seed_demo import ZONE_EMAIL
+        from buurtnet.networks.models import Membership, Role
+        from buurtnet.people.models import Person
+
+        membership = (
+            Membership.objects.filter(network_id=network_id, role=Role.OFFICER)
+            .select_related("person")
+            .first()
+        )
+        return membership.person if membership else Person.objects.get(email=ZONE_EMAIL)
 
     # --- bare loops -----------------------------------------------------------------------
 

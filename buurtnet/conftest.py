@@ -3,6 +3,7 @@
 import pytest
 from django.core.cache import cache
 
+from buurtnet.delivery.queues import QUEUES
 from buurtnet.networks.models import Role
 from buurtnet.networks.tests.factories import (
     MembershipFactory,
@@ -15,7 +16,31 @@ from buurtnet.networks.tests.factories import (
 )
 from buurtnet.people.tests.factories import PersonFactory
 
-IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+IMMEDIATE_TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": QUEUES}
+}
+PLAIN_STATIC_STORAGE = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+# The settings give these names only with DEBUG on; in-process servers some tests run
+# (schemathesis over WSGI) send them. pytest-django adds testserver and the live server's.
+LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _production_settings_without_deploy_steps():
+    """The suite runs with DEBUG off, as production does, without what a deploy adds.
+
+    Static files: the settings pick the manifest storage, which needs `collectstatic` to
+    have run; the suite links them by their plain names instead (test_static_files checks
+    the manifest storage on its own collected copy). Hosts: the local names, which a
+    production server without ALLOWED_HOSTS refuses to start without (buurtnet/startup.py)."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    with override_settings(
+        STORAGES={**settings.STORAGES, "staticfiles": PLAIN_STATIC_STORAGE},
+        ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, *LOCAL_HOSTS],
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,9 @@ The probe is polled often, so every check is a bounded, indexed query:
   waits. The oldest claimable rows come from the partial index on pending deliveries
   (`delivery_pending_idx`), the held rows from the (message, channel, state) index.
 - paused providers: a channel whose provider the workers' circuit breaker paused.
-- RQ workers: with the Redis task backend, no worker registered for a queue.
+
+Which work queues a live worker serves is told by the workers' beats
+(`operations.probes.worker_problems`), for both task backends.
 
 The answer names checks, channels, message kinds and ages: never a person or an address.
 """
@@ -31,7 +33,7 @@ OLDEST_SAMPLE = 50
 def delivery_problems(now: datetime | None = None) -> list[dict]:
     """What is wrong with delivery now, as small JSON-able dicts (empty when all is well)."""
     now = now or timezone.now()
-    return [*stalled_deliveries(now), *paused_providers(), *missing_rq_workers()]
+    return [*stalled_deliveries(now), *paused_providers()]
 
 
 def _claimable_before(cutoff: datetime) -> Q:
@@ -104,23 +106,4 @@ def paused_providers() -> list[dict]:
             "next_try": state["next_try"].isoformat() if state.get("next_try") else None,
         }
         for channel, state in sorted(breaker.paused_channels().items())
-    ]
-
-
-def missing_rq_workers() -> list[dict]:
-    """With the Redis backend, every RQ worker keeps a registration that its heartbeat
-    renews and that expires when the worker dies: none for a queue means no worker. (The
-    database backend keeps none; its stalled rows tell the same from the database.)"""
-    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
-
-    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
-    if type(backend).__name__ != "RQBackend":
-        return []
-    import django_rq
-    from rq import Worker
-
-    return [
-        {"check": "no_worker", "queue": queue}
-        for queue in backend.queues
-        if not Worker.all(queue=django_rq.get_queue(queue))
     ]

@@ -95,7 +95,7 @@ def _broker_down() -> bool:
     import django_rq
 
     try:
-        django_rq.get_connection("default").ping()
+        django_rq.get_connection("alerts").ping()  # every work queue is on the same Redis
     except BROKER_ERRORS:
         return True
     return False

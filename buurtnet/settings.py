@@ -28,16 +28,21 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The embedded default key is public: it serves DEBUG=1 and the test suite only. The entry
-# points (manage.py, wsgi.py, asgi.py) refuse to start with it, or with none, when DEBUG is
-# off (buurtnet/secret_key.py). It signs the "seen" and unsubscribe links of e-mails.
+# The entry points (manage.py, wsgi.py, asgi.py) refuse to start with DEBUG off and a missing
+# or public SECRET_KEY, an empty ALLOWED_HOSTS or a SITE_URL that is not https://
+# (buurtnet/startup.py). The test suite loads these settings without them.
+# The embedded default key is public: it serves DEBUG=1 and the test suite only. It signs
+# sessions and the "seen" and unsubscribe links of e-mails.
 DEVELOPMENT_SECRET_KEY = "buurtnet-local-development-key-not-for-production"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 # How long the links in e-mails work: "seen" (read the message without logging in) and
 # unsubscribe (an expired one says how to change channels after logging in).
 SEEN_LINK_MAX_AGE_DAYS = int(os.environ.get("SEEN_LINK_MAX_AGE_DAYS", "90"))
 UNSUBSCRIBE_LINK_MAX_AGE_DAYS = int(os.environ.get("UNSUBSCRIBE_LINK_MAX_AGE_DAYS", "365"))
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
+# The local names are the default on a development machine only: a production server that
+# was not told its host name is refused rather than answering on whatever name it is sent.
+# (The test suite's own hosts, testserver and the live server's, are added by pytest-django.)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
@@ -71,12 +76,15 @@ INSTALLED_APPS = [
     "buurtnet.api",
     "buurtnet.surveys",
     "buurtnet.insights",
+    "buurtnet.operations",
     # Rules for every app (control characters in text fields); after the apps it applies to.
     "buurtnet.core",
     "ninja",
 ]
 
 MIDDLEWARE = [
+    # First: counts and times every request, including what the others answer themselves.
+    "buurtnet.operations.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -116,6 +124,17 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", VAR_DIR / "buurtnet.sqlite3"))
+# Every SQLite database, the embedded default or DATABASE_URL=sqlite:///…, is opened so that
+# the web server and the workers can write to it at once: WAL lets readers go on while one
+# process writes; IMMEDIATE takes the write lock at BEGIN, so a transaction that read first
+# never fails to upgrade its lock ("database is locked", which no timeout cures); the busy
+# timeout makes a writer wait for the other's transaction instead of failing at once.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+    "transaction_mode": "IMMEDIATE",
+}
+# A file, not memory, so that real worker processes started by the tests see the test database.
+SQLITE_TEST = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 if os.environ.get("DATABASE_URL"):
     # Persistent connections, checked before each request reuses one: after a database
     # restart the first request opens a new connection instead of answering 500.
@@ -124,22 +143,18 @@ if os.environ.get("DATABASE_URL"):
             os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # Options written in the URL's query string still win.
+        _url_options = DATABASES["default"].get("OPTIONS", {})
+        DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **_url_options}
+        DATABASES["default"]["TEST"] = SQLITE_TEST
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
-            "OPTIONS": {
-                # WAL lets the web server read while the task worker writes;
-                # IMMEDIATE avoids "database is locked" upgrades inside transactions.
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
-                ),
-                "transaction_mode": "IMMEDIATE",
-            },
-            # A file, not memory, so that real worker processes started by the tests see
-            # the test database.
-            "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
+            "OPTIONS": SQLITE_OPTIONS,
+            "TEST": SQLITE_TEST,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -158,19 +173,29 @@ if os.environ.get("CACHE_REDIS_URL"):
     }
 
 # --- Background work (Django Tasks API) --------------------------------------------------
+# Work queues by urgency, alerts first (buurtnet/delivery/queues.py, docs/queues.md).
+from buurtnet.delivery.queues import QUEUES as WORK_QUEUES  # noqa: E402 - no Django import
+
 if os.environ.get("TASKS_REDIS_URL"):
     # A broker that does not answer fails the enqueue within seconds (logged; the tick
     # enqueues the deliveries again) instead of holding the sender's request.
     _tasks_redis_url = os.environ["TASKS_REDIS_URL"]
     if "socket_connect_timeout=" not in _tasks_redis_url:
         _tasks_redis_url += ("&" if "?" in _tasks_redis_url else "?") + "socket_connect_timeout=2"
-    RQ_QUEUES = {"default": {"URL": _tasks_redis_url}}
+    # One Redis list per work queue, on the same server (docs/queues.md).
+    RQ_QUEUES = {queue: {"URL": _tasks_redis_url} for queue in WORK_QUEUES}
+    # django_tasks_rq's get_result() fetches a job through django_rq's "default" connection
+    # (KeyError without it). No task is sent to it, so no worker needs to serve it.
+    RQ_QUEUES["default"] = {"URL": _tasks_redis_url}
     INSTALLED_APPS += ["django_rq"]
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.backend.RQBackend", "QUEUES": ["default"]}}
+    TASKS = {
+        "default": {"BACKEND": "django_tasks_rq.backend.RQBackend", "QUEUES": list(WORK_QUEUES)}
+    }
 else:
     TASKS = {
         "default": {
             "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+            "QUEUES": list(WORK_QUEUES),
         }
     }
 
@@ -359,15 +384,71 @@ USE_TZ = True
 
 # --- Static files ------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `manage.py collectstatic` (part of every deploy, docs/deploy.md) copies them.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "buurtnet" / "static"]
-WHITENOISE_USE_FINDERS = True
+# With DEBUG off, WhiteNoise's manifest storage: collectstatic writes each file again under a
+# name with a hash of its content (css/site.3f2a….css) plus a gzip copy, and {% static %}
+# links the hashed name. WhiteNoise serves hashed names as immutable for ten years (a new
+# version is a new name); everything else, reached by its plain name, for a minute only.
+# The test suite uses the plain storage (buurtnet/conftest.py): it runs without collectstatic.
+# STORAGES["staticfiles"] (section "Uploaded files") takes its backend from here.
+STATICFILES_BACKEND = (
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
+WHITENOISE_MAX_AGE = 0 if DEBUG else 60
+# On a development machine files are served from the source folders as they change.
+WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Uploaded files ------------------------------------------------------------------------
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
-# Photos of reports: outside MEDIA_ROOT, served only through a view that checks permissions.
+# Private files (report photos, attachments, agreements, yearly reports, tip images) are
+# served only by views that check who asks, never by URL (docs/files.md). By default they
+# live in PRIVATE_MEDIA_ROOT, outside MEDIA_ROOT: with several machines that folder must be
+# a shared disk. With S3_BUCKET set they go to S3-compatible object storage instead, so a
+# PDF a worker makes on one machine is downloadable from the web process on another.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "buurtnet.private_files.PrivateStorage"},
+    "staticfiles": {"BACKEND": STATICFILES_BACKEND},
+}
+if S3_BUCKET:
+    from botocore.config import Config as S3ClientConfig
+
+    _s3_endpoint = os.environ.get("S3_ENDPOINT_URL", "")
+    STORAGES["private"] = {
+        "BACKEND": "buurtnet.private_files.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": _s3_endpoint or None,
+            "region_name": os.environ.get("S3_REGION", "") or None,
+            # Empty keys: boto3's own chain (AWS_* variables, ~/.aws, an instance role).
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", "") or None,
+            # Objects stay private (the bucket's own policy); a URL, if one were ever made,
+            # is signed and expires; a new file never replaces another of the same name.
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            # A file read for a download is spooled to a temporary file above 2 MiB, not
+            # held in memory whole.
+            "max_memory_size": 2 * 1024 * 1024,
+            # An unreachable store answers within seconds (the download says 503, the worker
+            # records the failure) instead of holding a request for minutes. S3-compatible
+            # servers (MinIO, Ceph, Garage) all take path-style addresses; AWS picks its own.
+            "client_config": S3ClientConfig(
+                connect_timeout=5,
+                read_timeout=30,
+                retries={"mode": "standard", "max_attempts": 3},
+                s3={"addressing_style": "path" if _s3_endpoint else "auto"},
+            ),
+        },
+    }
 REPORT_PHOTO_MAX_BYTES = int(os.environ.get("REPORT_PHOTO_MAX_BYTES", str(15 * 1024 * 1024)))
 REPORT_PHOTO_MAX_SIDE = int(os.environ.get("REPORT_PHOTO_MAX_SIDE", "1600"))
 # Memory one uploaded picture may take once decoded (computed from its header before decoding;
@@ -424,11 +505,36 @@ RATE_LIMITS = {
 # Absences a resident may have announced that are not over yet.
 ABSENCES_OPEN_PER_PERSON = int(os.environ.get("ABSENCES_OPEN_PER_PERSON", "3"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # One line per SMS request would drown the workers' own log.
-    "loggers": {"httpx": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
-}
+# --- Probes and metrics (docs/monitoring.md) ----------------------------------------------
+# /readyz answers 503 when no worker beat for READY_WORKER_SECONDS, the tick has finished no
+# step for READY_TICK_SECONDS, or an alert delivery has waited READY_ALERT_WAIT_SECONDS.
+READY_WORKER_SECONDS = int(os.environ.get("READY_WORKER_SECONDS", "60"))
+READY_TICK_SECONDS = int(os.environ.get("READY_TICK_SECONDS", "120"))
+READY_ALERT_WAIT_SECONDS = int(os.environ.get("READY_ALERT_WAIT_SECONDS", "60"))
+# /metrics answers a request with `Authorization: Bearer <METRICS_TOKEN>`, or one from these
+# networks (the client address as the audit log sees it); anyone else gets a 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
+
+# --- Error reports ---------------------------------------------------------------------------
+# Sentry or GlitchTip: exceptions and error log lines, scrubbed of personal data before they
+# leave (buurtnet/operations/errors.py). Off unless SENTRY_DSN is set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from buurtnet import __version__ as _version
+    from buurtnet.operations.errors import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT") or None,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        release=_version,
+    )
+
+# --- LOGGING -----------------------------------------------------------------------------------
+# To stderr, one line per record: "time level logger message" (LOG_FORMAT=text), or one JSON
+# object per line (LOG_FORMAT=json) for a log collector.
+from buurtnet.operations.logs import logging_config  # noqa: E402 - a helper, no Django import
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO").upper())

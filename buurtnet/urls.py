@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from buurtnet.delivery.views import outbox
+from buurtnet.operations import views as operations_views
 
 from . import views
 
@@ -14,6 +15,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", operations_views.readyz, name="readyz"),
+    path("metrics", operations_views.metrics_view, name="metrics"),
     path("outbox/", outbox, name="outbox"),
     path("hooks/", include("buurtnet.delivery.hooks_urls")),
     path("channels/", include("buurtnet.delivery.channel_urls")),

@@ -1,12 +1,10 @@
-"""Project-level pages: the home of each role, the health probe and the 400 handler."""
+"""Project-level pages: the home of each role, the liveness probe and the 400 handler."""
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
-from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
-from buurtnet import health
 from buurtnet.networks.models import (
     OPEN_STATUSES,
     Membership,
@@ -17,6 +15,7 @@ from buurtnet.networks.models import (
 )
 from buurtnet.networks.permissions import Standing
 from buurtnet.networks.services import with_member_counts
+from buurtnet.operations import probes
 from buurtnet.security import TOO_LARGE, too_large_response
 from buurtnet.surveys.services import rounds_for
 
@@ -70,49 +69,20 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Is the database reachable, and the task backend; and does delivery work?
+    """Liveness: the process answers and reaches its database (200), or not (503).
 
-    503 when the database or the broker cannot be reached, or when delivery is degraded:
-    deliveries nobody has taken for `HEALTH_DELIVERY_STALL_SECONDS`, a provider paused by
-    the workers' circuit breaker, no RQ worker (`buurtnet/health.py`). `?live` answers only
-    the database and broker checks (liveness, for a load balancer that must not take the
-    web servers out because the mail server is down)."""
+    For a load balancer or an orchestrator deciding whether to restart this web process: it
+    does not look at workers, the broker or delivery, which a restart would not mend. Those
+    are in `/readyz` (buurtnet/operations/views.py). `?live` is still accepted (it was the
+    liveness half of this probe) and answers the same."""
     database = {"vendor": connection.vendor, "ok": True}
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        probes.database_answers()
     except DatabaseError as exc:
         database.update(ok=False, error=exc.__class__.__name__)
-    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
-    tasks = {"backend": type(backend).__name__, "ok": True}
-    try:
-        _check_task_backend(backend)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-        tasks.update(ok=False, error=exc.__class__.__name__)
-    body = {"ok": database["ok"] and tasks["ok"], "database": database, "tasks": tasks}
-    if "live" not in request.GET and body["ok"]:
-        delivery = {"ok": True}
-        try:
-            problems = health.delivery_problems()
-        except Exception as exc:  # noqa: BLE001 - a failing check is itself a problem
-            problems = [{"check": "delivery_check_failed", "error": exc.__class__.__name__}]
-        if problems:
-            delivery.update(ok=False, problems=problems)
-        body.update(ok=delivery["ok"], delivery=delivery)
-    return JsonResponse(body, status=200 if body["ok"] else 503)
-
-
-def _check_task_backend(backend) -> None:
-    kind = type(backend).__name__
-    if kind == "DatabaseBackend":
-        from django_tasks_db.models import DBTaskResult
-
-        DBTaskResult.objects.exists()
-    elif kind == "RQBackend":
-        import django_rq
-
-        for queue in backend.queues:
-            django_rq.get_connection(queue).ping()
+    return JsonResponse(
+        {"ok": database["ok"], "database": database}, status=200 if database["ok"] else 503
+    )
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -4,7 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "buurtnet.settings")
 
-from buurtnet.secret_key import refuse_unsafe_key  # noqa: E402 - needs the settings module
+from buurtnet.startup import APP_LOAD_ERROR, refuse_unsafe_settings  # noqa: E402 - needs settings
 
-refuse_unsafe_key()
+refuse_unsafe_settings(exit_status=APP_LOAD_ERROR)
 application = get_wsgi_application()

@@ -4,8 +4,12 @@ Work is enqueued only after the transaction that wrote the deliveries commits. A
 covers a range of delivery ids of one message and channel; the first range of each channel
 is small so the first deliveries leave at once while the rest is still being enqueued.
 Workers claim rows atomically, so a range enqueued twice is harmless.
+
+Every task goes to the work queue of its message's kind (queues.queue_for_kind): an alert's
+ranges to `alerts`, a tip's to `bulk`, so an alert never waits behind a campaign.
 """
 
+from contextvars import copy_context
 from datetime import datetime, timedelta
 from itertools import zip_longest
 
@@ -18,6 +22,7 @@ from django_tasks import default_task_backend
 from buurtnet.reconnect import after_commit
 
 from .models import Delivery, DeliveryState
+from .queues import queue_for_kind, route
 
 SENT_BY_WORKERS = ("email", "sms", "push", "voice")
 
@@ -26,7 +31,26 @@ def enqueue_message(message_id: int) -> None:
     """Hand the message's deliveries to the workers once the transaction commits. A broker
     that does not answer then is logged, never raised (the message is saved and its rows
     stay queued): `recover()`, run by the tick, enqueues them again."""
-    after_commit(lambda: enqueue_ranges(message_id), f"the deliveries of message {message_id}")
+    # Run at the commit in this context: a `queues.sending_on` block has ended by then.
+    context = copy_context()
+    after_commit(
+        lambda: context.run(enqueue_ranges, message_id), f"the deliveries of message {message_id}"
+    )
+
+
+def queue_of_message(message_id: int) -> str:
+    from buurtnet.messaging.models import Message
+
+    kind = Message.objects.filter(pk=message_id).values_list("kind", flat=True).first()
+    return queue_for_kind(kind or "")
+
+
+def queue_of_deliveries(ids: list[int]) -> str:
+    """The queue of the most urgent message among these deliveries (in practice: one)."""
+    kinds = set(
+        Delivery.objects.filter(id__in=ids).values_list("message__kind", flat=True).distinct()
+    )
+    return queue_for_kind("alert" if "alert" in kinds else next(iter(kinds), ""))
 
 
 def schedule_dispatch(message_id: int, when: datetime) -> None:
@@ -36,9 +60,11 @@ def schedule_dispatch(message_id: int, when: datetime) -> None:
 
     def enqueue() -> None:
         if default_task_backend.supports_defer:
-            tasks.dispatch_message.using(run_after=when).enqueue(message_id)
+            task = route(tasks.dispatch_message, queue_of_message(message_id), run_after=when)
+            task.enqueue(message_id)
 
-    after_commit(enqueue, f"the scheduled dispatch of message {message_id}")
+    context = copy_context()
+    after_commit(lambda: context.run(enqueue), f"the scheduled dispatch of message {message_id}")
 
 
 def ranges(lo: int, hi: int, first: int, size: int) -> list[tuple[int, int]]:
@@ -51,7 +77,8 @@ def ranges(lo: int, hi: int, first: int, size: int) -> list[tuple[int, int]]:
 
 
 def enqueue_ranges(message_id: int, state_filter: Q | None = None) -> int:
-    """Enqueue one task per id range and channel, channels interleaved. Returns tasks."""
+    """Enqueue one task per id range and channel, channels interleaved, on the queue of the
+    message's kind. Returns tasks."""
     from . import tasks
 
     pending = Delivery.objects.filter(message_id=message_id, channel__in=SENT_BY_WORKERS)
@@ -72,14 +99,15 @@ def enqueue_ranges(message_id: int, state_filter: Q | None = None) -> int:
     rounds = [[item for item in round_ if item] for round_ in zip_longest(*per_channel)]
     if not rounds:
         return 0
+    task = route(tasks.deliver_range, queue_of_message(message_id))
     # The first range of each channel goes at once, so workers start sending; the rest is
     # enqueued in one transaction (with the database backend: one commit, not hundreds).
     for item in rounds[0]:
-        tasks.deliver_range.enqueue(message_id, *item)
+        task.enqueue(message_id, *item)
     with transaction.atomic():
         for round_ in rounds[1:]:
             for item in round_:
-                tasks.deliver_range.enqueue(message_id, *item)
+                task.enqueue(message_id, *item)
     return sum(len(round_) for round_ in rounds)
 
 
@@ -88,12 +116,16 @@ def enqueue_ids(ids: list[int], channel: str, run_after: datetime | None = None)
 
     if not ids:
         return
-    task = tasks.deliver_ids
-    if run_after is not None:
-        if not default_task_backend.supports_defer:
-            return  # the tick picks them up when they are due
-        task = task.using(run_after=run_after)
-    after_commit(lambda: task.enqueue(ids, channel), f"{len(ids)} {channel} deliveries")
+    if run_after is not None and not default_task_backend.supports_defer:
+        return  # the tick picks them up when they are due
+
+    def enqueue() -> None:
+        # Inside a delivery task, a message that is not an alert stays on the queue its
+        # batch came from (tasks.deliver_range sets it).
+        route(tasks.deliver_ids, queue_of_deliveries(ids), run_after).enqueue(ids, channel)
+
+    context = copy_context()
+    after_commit(lambda: context.run(enqueue), f"{len(ids)} {channel} deliveries")
 
 
 def recover(now: datetime | None = None) -> int:

@@ -16,22 +16,27 @@ from buurtnet.people.phones import can_receive_sms
 from buurtnet.reconnect import after_commit
 
 from . import tasks
+from .queues import ALERTS, NOTICES, route
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue_email(recipient: str, subject: str, body: str, html: str = "") -> None:
-    after_commit(lambda: tasks.send_email.enqueue(recipient, subject, body, html), "an e-mail")
+def enqueue_email(
+    recipient: str, subject: str, body: str, html: str = "", queue: str = ALERTS
+) -> None:
+    task = route(tasks.send_email, queue)
+    after_commit(lambda: task.enqueue(recipient, subject, body, html), "an e-mail")
 
 
-def enqueue_sms(phone: str, text: str) -> bool:
+def enqueue_sms(phone: str, text: str, queue: str = ALERTS) -> bool:
     """Queue a text to phone, unless the number may not receive one (a landline, a country
     not in SMS_ALLOWED_COUNTRIES, a special number): then nothing is queued. Returns whether
     the text was queued."""
     if not can_receive_sms(phone):
         logger.warning("Not texting %s: not a mobile number of an allowed country", phone[:6])
         return False
-    after_commit(lambda: tasks.send_sms.enqueue(phone, text), "an SMS")
+    task = route(tasks.send_sms, queue)
+    after_commit(lambda: task.enqueue(phone, text), "an SMS")
     return True
 
 
@@ -52,6 +57,7 @@ def notify_person(person: Person, template: str, context: dict) -> None:
         context = {**context, "person": person, "site_url": settings.SITE_URL}
         subject = " ".join(render_plain(f"{template}_subject.txt", context).split())
         body = render_plain(f"{template}_body.txt", context).strip()
-    enqueue_email(person.email, subject, body)
+    # A notice, not a code to type in: it does not go with the alerts.
+    enqueue_email(person.email, subject, body, queue=NOTICES)
     if Channel.SMS in (person.channels or []) and person.can_receive_sms:
-        enqueue_sms(person.phone, f"{subject}. {body}"[:300])
+        enqueue_sms(person.phone, f"{subject}. {body}"[:300], queue=NOTICES)

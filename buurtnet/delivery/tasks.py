@@ -3,17 +3,19 @@
 import logging
 
 from django.core.mail import EmailMultiAlternatives
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 from buurtnet.people.phones import can_receive_sms
 
 from .channels import Envelope, get_transport
 from .headers import one_line
+from .queues import ALERTS, NOTICES, known, sending_on
 
 logger = logging.getLogger(__name__)
 
 
-@task()
+# A code or a verification link is typed in within minutes: these go with the alerts.
+@task(queue_name=ALERTS)
 def send_email(recipient: str, subject: str, body: str, html: str = "") -> None:
     message = EmailMultiAlternatives(subject=one_line(subject), body=body, to=[recipient])
     if html:
@@ -21,7 +23,7 @@ def send_email(recipient: str, subject: str, body: str, html: str = "") -> None:
     message.send()
 
 
-@task()
+@task(queue_name=ALERTS)
 def send_sms(phone: str, text: str) -> None:
     """Send one text. The number is checked again here, at the door to the provider: a task
     queued before the rule, or before its country left SMS_ALLOWED_COUNTRIES, sends nothing."""
@@ -49,21 +51,28 @@ def send_sms(phone: str, text: str) -> None:
         transport.close()
 
 
-@task()
-def deliver_range(message_id: int, channel: str, lo: int, hi: int) -> int:
+# The delivery tasks declare `notices`; outbox routes each to its message's queue
+# (queues.queue_for_kind). Their follow-ups (retries, fall-backs) stay on the queue the batch
+# came from: a survey's retries stay in bulk, an alert's in alerts.
+
+
+@task(queue_name=NOTICES, takes_context=True)
+def deliver_range(context: TaskContext, message_id: int, channel: str, lo: int, hi: int) -> int:
     from .worker import deliver_range as run
 
-    return run(message_id, channel, lo, hi)
+    with sending_on(known(context.task_result.task.queue_name)):
+        return run(message_id, channel, lo, hi)
 
 
-@task()
-def deliver_ids(ids: list[int], channel: str) -> int:
+@task(queue_name=NOTICES, takes_context=True)
+def deliver_ids(context: TaskContext, ids: list[int], channel: str) -> int:
     from .worker import deliver_ids as run
 
-    return run(ids, channel)
+    with sending_on(known(context.task_result.task.queue_name)):
+        return run(ids, channel)
 
 
-@task()
+@task(queue_name=NOTICES)
 def dispatch_message(message_id: int) -> bool:
     from buurtnet.messaging.services import dispatch_scheduled
 

@@ -2,6 +2,9 @@
 where the services check who may make them and keep the history."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Agreement,
@@ -36,6 +39,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class PrivateDocumentAdmin(ReadOnlyAdmin):
+    """A model with a private `document`: the admin would show the storage's own URL of the
+    file (a signed S3 link that skips the permission check and the audit log; an error on
+    local storage). It links to the site's view of the file instead, which checks both."""
+
+    exclude = ["document"]
+    readonly_fields = ["document_link"]
+    document_view = ""  # the URL name of the view that serves the document
+
+    @admin.display(description=_("document"))
+    def document_link(self, obj) -> str:
+        if not obj.document:
+            return "-"
+        url = reverse(self.document_view, args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download the PDF"))
+
+
 @admin.register(FoundingRequest)
 class FoundingRequestAdmin(ReadOnlyAdmin):
     list_display = ["network", "requester_kind", "requested_at"]
@@ -51,7 +71,8 @@ class SignatureInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ReadOnlyAdmin):
+class AgreementAdmin(PrivateDocumentAdmin):
+    document_view = "governance:agreement_pdf"
     list_display = ["network", "version", "status", "created_at", "signed_at"]
     list_filter = ["status"]
     search_fields = ["network__name"]
@@ -59,7 +80,8 @@ class AgreementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CharterRegistration)
-class CharterRegistrationAdmin(ReadOnlyAdmin):
+class CharterRegistrationAdmin(PrivateDocumentAdmin):
+    document_view = "governance:registration_pdf"
     list_display = ["agreement", "created_at", "sent_on", "reply_on", "reply_outcome"]
     list_filter = ["reply_outcome"]
 

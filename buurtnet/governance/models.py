@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from buurtnet.networks.models import Network, Role
-from buurtnet.reports.models import private_storage
+from buurtnet.private_files import private_storage
 
 PERSON = settings.AUTH_USER_MODEL
 # The Belgian framework gives a removed coordinator three weeks to appeal.

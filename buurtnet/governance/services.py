@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -37,6 +38,7 @@ from buurtnet.networks.models import (
 from buurtnet.networks.permissions import Action, Standing
 from buurtnet.people.models import Person
 from buurtnet.plans.services import effective_plan, effective_plans
+from buurtnet.private_files import StorageUnavailable, reaching_storage
 
 from .models import (
     APPEAL_DAYS,
@@ -352,9 +354,7 @@ def draft_agreement(
         )
         pdf = documents.agreement_pdf(agreement)
         agreement.document_sha256 = hashlib.sha256(pdf).hexdigest()
-        agreement.document.save(
-            f"agreement-{network.pk}-v{agreement.version}.pdf", ContentFile(pdf)
-        )
+        _store(agreement.document, f"agreement-{network.pk}-v{agreement.version}.pdf", pdf)
         audit.record(
             by,
             audit.Action.GOVERNANCE,
@@ -464,8 +464,10 @@ def produce_registration(agreement: Agreement, by: Person) -> CharterRegistratio
             raise ValidationError(
                 _("The registration was already sent; its file stays as it was."), code="sent"
             )
-        registration.document.save(
-            f"registration-{agreement.network_id}-v{agreement.version}.pdf", ContentFile(pdf)
+        _store(
+            registration.document,
+            f"registration-{agreement.network_id}-v{agreement.version}.pdf",
+            pdf,
         )
         audit.record(
             by,
@@ -1330,6 +1332,23 @@ def _decision_checked(network: Network, item: DecisionInput, starts_at) -> Decis
     return item
 
 
+def _store(field: FieldFile, name: str, content: bytes) -> None:
+    """Write a file of the private storage and save its model. When the storage does not
+    answer, a ValidationError for the page: raised inside the caller's transaction, it rolls
+    back whatever the action wrote, so nothing is half done."""
+    try:
+        with reaching_storage("write", name):
+            field.save(name, ContentFile(content), save=True)
+    except StorageUnavailable as exc:
+        raise ValidationError(
+            _(
+                "The file could not be stored just now, so nothing was saved. Try again in a "
+                "few minutes."
+            ),
+            code="storage_unavailable",
+        ) from exc
+
+
 def _invitees(network: Network) -> list[Person]:
     return list(
         Person.objects.filter(
@@ -1393,7 +1412,7 @@ def _invite(meeting: Meeting, by: Person, cancelled: bool = False):
         plan_version=plan.version,
     )
     ics = calendar.invitation_ics(meeting, method="CANCEL" if cancelled else "REQUEST")
-    message.attachment.save("meeting.ics", ContentFile(ics), save=True)
+    _store(message.attachment, "meeting.ics", ics)
     return message
 
 

@@ -10,7 +10,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -508,21 +508,23 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def agreement_pdf(request: HttpRequest, pk: int) -> FileResponse:
+def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(Agreement.objects.select_related("network__municipality"), pk=pk)
     if not services.can_see_agreement(request.user, found.network):
         raise Http404
-    return pdf_download(found.document, f"agreement-{found.network_id}-v{found.version}.pdf")
+    return pdf_download(
+        request, found.document, f"agreement-{found.network_id}-v{found.version}.pdf"
+    )
 
 
 @login_required
-def registration_pdf(request: HttpRequest, pk: int) -> FileResponse:
+def registration_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(
         CharterRegistration.objects.select_related("agreement__network__municipality"), pk=pk
     )
     if not services.can_oversee(request.user, found.agreement.network):
         raise Http404
-    return pdf_download(found.document, f"registration-{found.agreement.network_id}.pdf")
+    return pdf_download(request, found.document, f"registration-{found.agreement.network_id}.pdf")
 
 
 @login_required

@@ -6,6 +6,7 @@ and the municipality's partners. The platform administrator may do all of it. An
 else is not told a report exists (the views answer 404).
 """
 
+import contextlib
 import logging
 from datetime import date, datetime, timedelta
 
@@ -35,6 +36,7 @@ from buurtnet.networks.models import (
 )
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
+from buurtnet.private_files import StorageUnavailable, delete_files, reaching_storage
 from buurtnet.reconnect import after_commit
 
 from . import figures
@@ -178,9 +180,11 @@ def request_report(
 
 
 def _enqueue(report_id: int, version: int) -> None:
+    from buurtnet.delivery.queues import route
+
     from .tasks import generate_yearly_report
 
-    generate_yearly_report.enqueue(report_id, version)
+    route(generate_yearly_report).enqueue(report_id, version)
 
 
 # --- Making it ----------------------------------------------------------------------------
@@ -206,7 +210,9 @@ def generate(report_id: int, version: int) -> bool:
         _progress(report, 95)
         scope = f"bin{report.network_id}" if report.network_id else f"nis{report.municipality_id}"
         name = f"yearly-{scope}-{report.year}-{report.language}-v{report.version}.pdf"
-        report.pdf.save(name, ContentFile(pdf), save=False)
+        # Unreachable storage is recorded as StorageUnavailable; asking again makes it anew.
+        with reaching_storage("write", name):
+            report.pdf.save(name, ContentFile(pdf), save=False)
     except Exception as exc:
         log.exception("yearly report %s (version %s) failed", report_id, version)
         YearlyReport.objects.filter(pk=report_id, version=version).update(
@@ -220,11 +226,18 @@ def generate(report_id: int, version: int) -> bool:
         status=ReportStatus.DONE, progress=100, pdf=report.pdf.name, finished_at=timezone.now()
     )
     if not finished:  # asked for again meanwhile: this file is nobody's
-        report.pdf.storage.delete(report.pdf.name)
+        _delete_file(report, report.pdf.name)
         return False
     if old_file and old_file != report.pdf.name:
-        report.pdf.storage.delete(old_file)
+        _delete_file(report, old_file)
     return True
+
+
+def _delete_file(report: YearlyReport, name: str) -> None:
+    """Remove a PDF nobody points to any more. The report row is already right: a storage
+    that does not answer leaves an unused file behind (logged), never a failed report."""
+    with contextlib.suppress(StorageUnavailable):
+        delete_files(report.pdf.storage, [name])
 
 
 def _progress(report: YearlyReport, percent: int) -> None:

@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
@@ -180,9 +180,11 @@ def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def report_download(request: HttpRequest, pk: int) -> FileResponse:
+def report_download(request: HttpRequest, pk: int) -> HttpResponse:
     found = _report(request, pk)
     if not found.is_done:
         raise Http404
     scope = f"bin-{found.network_id}" if found.network_id else f"nis-{found.municipality.nis_code}"
-    return pdf_download(found.pdf, f"yearly-report-{scope}-{found.year}-{found.language}.pdf")
+    return pdf_download(
+        request, found.pdf, f"yearly-report-{scope}-{found.year}-{found.language}.pdf"
+    )

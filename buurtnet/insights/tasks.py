@@ -2,8 +2,10 @@
 
 from django_tasks import task
 
+from buurtnet.delivery.queues import BACKGROUND
 
-@task()
+
+@task(queue_name=BACKGROUND)
 def generate_yearly_report(report_id: int, version: int) -> bool:
     from .report_services import generate
 

@@ -33,4 +33,4 @@ def attachment(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     name = message.attachment_name or "attachment"
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return download(message.attachment, name, content_type)
+    return download(request, message.attachment, name, content_type)

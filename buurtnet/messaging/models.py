@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from buurtnet.plans.models import MessageKind
-from buurtnet.private_files import clean_filename
-from buurtnet.reports.models import private_storage
+from buurtnet.private_files import clean_filename, private_storage
 
 # What a stored attachment may be called on disk; anything else is stored without extension.
 STORED_SUFFIXES = frozenset(

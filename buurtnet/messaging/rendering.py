@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from buurtnet.delivery.channels import Envelope
 from buurtnet.delivery.headers import one_line
 from buurtnet.delivery.services import render_plain
+from buurtnet.private_files import StorageUnavailable, reaching_storage
 
 from .models import Message
 
@@ -215,11 +216,15 @@ def _read_attachment(message: Message) -> tuple[tuple[str, bytes, str], ...]:
     if not message.attachment:
         return ()
     try:
-        with message.attachment.open("rb") as file:
+        with (
+            reaching_storage("read", message.attachment.name),
+            message.attachment.open("rb") as file,
+        ):
             content = file.read()
-    except OSError:
-        # A file gone from storage cannot come back by retrying: the e-mail still goes.
-        logger.exception("Attachment of message %s cannot be read", message.pk)
+    except (FileNotFoundError, StorageUnavailable):
+        # A file gone from storage cannot come back by retrying, and an alert must not
+        # wait for object storage to come back: the e-mail still goes, without it.
+        logger.warning("Attachment of message %s cannot be read", message.pk)
         return ()
     filename = message.attachment_name or PurePosixPath(message.attachment.name).name
     return ((filename, content, attachment_type(filename, content)),)

@@ -6,8 +6,8 @@ from django.utils.translation import gettext as _
 from buurtnet.networks.permissions import Standing
 
 # Pages a staff member without a second factor may still reach: setting one up,
-# logging out, the language switch, static files and the health probe.
-OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")
+# logging out, the language switch, static files, the probes and the metrics.
+OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz", "/readyz", "/metrics", "/i18n/")
 SESSION_KEY = "buurtnet_second_factor_ok"
 # What counts as a second factor: an authenticator app or a passkey / security key.
 # (Recovery codes are a fallback for these, not a factor of their own.)

@@ -11,6 +11,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from buurtnet.delivery.queues import route
 from buurtnet.delivery.services import enqueue_sms
 from buurtnet.reconnect import after_commit
 
@@ -74,7 +75,7 @@ def _send_code(person: Person, phone: str, code: str) -> None:
         spoken = " ".join(code)
         text = _("Your Buurtnet code is %(code)s. I repeat: %(code)s.") % {"code": spoken}
     language = person.language
-    after_commit(lambda: tasks.call_phone_code.enqueue(phone, text, language), "a code call")
+    after_commit(lambda: route(tasks.call_phone_code).enqueue(phone, text, language), "a code call")
 
 
 def confirm_phone(person: Person, code: str) -> None:

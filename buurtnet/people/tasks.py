@@ -6,13 +6,14 @@ import uuid
 from django_tasks import task
 
 from buurtnet.delivery.channels import Envelope, get_transport
+from buurtnet.delivery.queues import ALERTS
 
 from .phones import can_receive_calls
 
 logger = logging.getLogger(__name__)
 
 
-@task()
+@task(queue_name=ALERTS)
 def call_phone_code(phone: str, text: str, language: str) -> None:
     """Read the verification code out in a voice call (a landline cannot take a text).
 

@@ -21,6 +21,7 @@ from buurtnet.networks.models import Municipality, Network, NetworkKind, PoliceZ
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
 from buurtnet.plans.models import MessageKind
+from buurtnet.private_files import StorageUnavailable, reaching_storage
 from buurtnet.reports import photos
 
 from . import markdown
@@ -103,13 +104,34 @@ def save_tip(person: Person, zone: PoliceZone, data: TipInput, tip: Tip | None =
         tip.municipality_id = municipality_id
         tip.updated_at = timezone.now()
         if image is not None:
-            tip.image.save(f"tip.{image.extension}", ContentFile(image.content), save=False)
+            _store_image(tip, image)
         tip.save()
         tip.texts.all().delete()
         TipText.objects.bulk_create(
             TipText(tip=tip, language=lang, **text) for lang, text in texts.items()
         )
     return tip
+
+
+def _store_image(tip: Tip, image: photos.CleanPhoto) -> None:
+    """Write the tip's image; when the private storage does not answer, the form says so and
+    save_tip's transaction rolls back: the tip is not saved."""
+    name = f"tip.{image.extension}"
+    try:
+        with reaching_storage("write", name):
+            tip.image.save(name, ContentFile(image.content), save=False)
+    except StorageUnavailable as exc:
+        raise ValidationError(
+            {
+                "image": [
+                    _(
+                        "The image could not be stored just now, so the tip was not saved. "
+                        "Try again in a few minutes."
+                    )
+                ]
+            },
+            code="storage_unavailable",
+        ) from exc
 
 
 def _municipality_for(person: Person, zone: PoliceZone, wanted: int | None) -> int | None:

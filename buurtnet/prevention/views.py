@@ -2,12 +2,13 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from buurtnet import private_files
 from buurtnet.form_errors import apply_errors
 from buurtnet.networks.models import PoliceZone
 
@@ -48,7 +49,7 @@ def tip(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     )
 
 
-def tip_image(request: HttpRequest, pk: int) -> FileResponse:
+def tip_image(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Tip, pk=pk)
     if not item.image:
         raise Http404
@@ -56,13 +57,7 @@ def tip_image(request: HttpRequest, pk: int) -> FileResponse:
         request.user.is_authenticated and services.can_edit_tip(request.user, item)
     ):
         raise Http404
-    try:
-        handle = item.image.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_files.stream(request, item.image, "image/jpeg", cache_control=None)
 
 
 # --- Writing tips -------------------------------------------------------------------------------

@@ -6,52 +6,15 @@ edit never changes what was promised. Its status only moves along `TRANSITIONS`;
 move is an event with who and when.
 """
 
-import os
-
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.deconstruct import deconstructible
-from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-
-@deconstructible
-class PrivateStorage(FileSystemStorage):
-    """Files that must never be reachable by URL (photos members took of suspects): kept
-    outside MEDIA_ROOT and served only by a view that checks who asks."""
-
-    @cached_property
-    def base_location(self) -> str:
-        return str(settings.PRIVATE_MEDIA_ROOT)
-
-    @cached_property
-    def location(self) -> str:
-        return os.path.abspath(self.base_location)
-
-    @cached_property
-    def base_url(self) -> None:
-        return None
-
-    @cached_property
-    def file_permissions_mode(self) -> int:
-        return 0o600
-
-    @cached_property
-    def directory_permissions_mode(self) -> int:
-        return 0o700
-
-    def _clear_cached_properties(self, setting, **kwargs) -> None:
-        super()._clear_cached_properties(setting, **kwargs)
-        if setting == "PRIVATE_MEDIA_ROOT":
-            self.__dict__.pop("base_location", None)
-            self.__dict__.pop("location", None)
-
-
-private_storage = PrivateStorage()
+# PrivateStorage is named here by the migrations made before STORAGES["private"] existed.
+from buurtnet.private_files import PrivateStorage, private_storage  # noqa: F401
 
 
 class ReportCategory(models.Model):

@@ -6,6 +6,7 @@ The police answer the reporter through the same pipeline (feedback) and may make
 message for the whole BIN of it, without the reporter's name and without the photos.
 """
 
+import contextlib
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from buurtnet.people.models import Person
 from buurtnet.plans.defaults import DEFAULT_PLAN
 from buurtnet.plans.models import MessageKind, SenderRole
 from buurtnet.plans.services import effective_plan, sender_roles
+from buurtnet.private_files import StorageUnavailable, delete_files, reaching_storage
 from buurtnet.webhooks import services as webhooks
 
 from . import photos as photo_files
@@ -438,14 +440,41 @@ def _create(
         created_at=now,
         due_at=_due(now, rule),
     )
-    for position, photo in enumerate(cleaned):
-        item = ReportPhoto(report=report, width=photo.width, height=photo.height, position=position)
-        item.image.save(f"{uuid.uuid4().hex}.{photo.extension}", ContentFile(photo.content), False)
-        item.save()
+    _store_photos(report, cleaned)
     ReportEvent.objects.create(
         report=report, kind=ReportEvent.Kind.FILED, actor=reporter, to_status=ReportStatus.NEW
     )
     return report
+
+
+def _store_photos(report: Report, cleaned: list) -> None:
+    """Write the photos to the private storage. When it does not answer, the ones already
+    written are removed and the form comes back with an error: the transaction that was to
+    hold the report rolls back, so nothing is half filed."""
+    stored: list[str] = []
+    try:
+        for position, photo in enumerate(cleaned):
+            item = ReportPhoto(
+                report=report, width=photo.width, height=photo.height, position=position
+            )
+            name = f"{uuid.uuid4().hex}.{photo.extension}"
+            with reaching_storage("write", name):
+                item.image.save(name, ContentFile(photo.content), save=False)
+            stored.append(item.image.name)
+            item.save()
+    except StorageUnavailable as exc:
+        with contextlib.suppress(StorageUnavailable):
+            delete_files(ReportPhoto._meta.get_field("image").storage, stored)
+        raise ValidationError(
+            {
+                "photos": [
+                    _(
+                        "The photos could not be stored just now, so the report was not "
+                        "sent. Try again in a few minutes."
+                    )
+                ]
+            }
+        ) from exc
 
 
 def _due(filed_at: datetime, rule: dict) -> datetime | None:

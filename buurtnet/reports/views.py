@@ -1,11 +1,12 @@
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from buurtnet import private_files
 from buurtnet.audit import services as audit
 from buurtnet.form_errors import apply_errors
 from buurtnet.messaging import services as messaging
@@ -295,20 +296,13 @@ def relay(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
+def photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
     report, allowed = _visible(request, pk)
     if not allowed.photos:
         raise Http404
     item = get_object_or_404(ReportPhoto, pk=photo_pk, report=report)
-    try:
-        handle = item.image.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type="image/jpeg")
     # Photos of a police report stay in no cache, not even on a shared family computer.
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_files.stream(request, item.image, "image/jpeg", cache_control="no-store")
 
 
 @login_required

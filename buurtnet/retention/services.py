@@ -21,6 +21,7 @@ from buurtnet.delivery.models import Delivery, OutboxMessage
 from buurtnet.messaging.models import Message, MessageText, Recipient, Reply
 from buurtnet.networks.models import Membership, MembershipStatus, PoliceZone
 from buurtnet.networks.permissions import Standing
+from buurtnet.private_files import StorageUnavailable, delete_files
 from buurtnet.reports.models import Report, ReportEvent, ReportPhoto, ReportStatus
 
 from .models import RetentionPolicy
@@ -137,9 +138,13 @@ def _purge_left_members(zone_id: int, cutoff: datetime) -> int:
 def _anonymise_closed_reports(zone_id: int, cutoff: datetime) -> int:
     """Reports closed before the cutoff lose everything that points to a person: the
     reporter, the description, the number plate, the member's reply it came from, the
-    photos (rows now, files once the batch is committed), and every copy of their text
-    in the messaging tables (see `_erase_report_copies`). What is left counts in the
-    figures: category, time, place in the BIN, status and outcome."""
+    photos, and every copy of their text in the messaging tables (see
+    `_erase_report_copies`). What is left counts in the figures: category, time, place in
+    the BIN, status and outcome.
+
+    Photo files go before their rows: when the storage does not answer, the batch and
+    the ones after it stay as they are until the next run, so no erased report ever
+    leaves its photos behind in a bucket or folder nobody looks at."""
     has_photos = Exists(ReportPhoto.objects.filter(report=OuterRef("pk")))
     has_copies = Exists(
         ReportEvent.objects.filter(
@@ -168,9 +173,15 @@ def _anonymise_closed_reports(zone_id: int, cutoff: datetime) -> int:
     last = 0
     while ids := list(todo.filter(pk__gt=last).values_list("pk", flat=True)[:REPORT_BATCH]):
         last = ids[-1]
+        photos = list(ReportPhoto.objects.filter(report_id__in=ids).values_list("pk", "image"))
+        storage = ReportPhoto._meta.get_field("image").storage
+        try:
+            delete_files(storage, [name for _pk, name in photos if name])
+        except StorageUnavailable:
+            logger.warning("retention: photo storage unreachable, reports left for the next run")
+            break
         with transaction.atomic():
             _erase_report_copies(ids)
-            photos = list(ReportPhoto.objects.filter(report_id__in=ids).values_list("pk", "image"))
             ReportPhoto.objects.filter(pk__in=[pk for pk, _name in photos]).delete()
             done += Report.objects.filter(pk__in=ids).update(
                 reporter=None,
@@ -184,9 +195,6 @@ def _anonymise_closed_reports(zone_id: int, cutoff: datetime) -> int:
             # The police's notes on the way (forwarded to whom, feedback text) may name
             # the reporter too.
             ReportEvent.objects.filter(report_id__in=ids).exclude(note="").update(note="")
-            names = [name for _pk, name in photos if name]
-            if names:
-                transaction.on_commit(lambda names=names: _delete_photo_files(names))
     return done
 
 
@@ -256,15 +264,6 @@ def _delete_outbox_copies(texts: set[str]) -> None:
         for text in wanted[start : start + OUTBOX_MATCH_BATCH]:
             match |= Q(body__contains=text) | Q(subject__contains=text)
         OutboxMessage.objects.filter(match).delete()
-
-
-def _delete_photo_files(names: list[str]) -> None:
-    storage = ReportPhoto._meta.get_field("image").storage
-    for name in names:
-        try:
-            storage.delete(name)
-        except OSError:
-            logger.warning("retention: could not delete photo file %s", name, exc_info=True)
 
 
 def _purge_delivery_records(zone_id: int, cutoff: datetime) -> tuple[int, int]:

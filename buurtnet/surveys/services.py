@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from buurtnet.delivery.queues import BULK, sending_on
 from buurtnet.networks.models import (
     Membership,
     MembershipStatus,
@@ -471,6 +472,7 @@ def recipients(round_: Round) -> dict[int, list[Person]]:
     return people
 
 
+@sending_on(BULK)  # a notice to every member: a mass mailing, after alerts and notices
 def _notify(round_: Round, networks: list[Network], sender: Person) -> None:
     from buurtnet.messaging.services import send_direct
     from buurtnet.plans.services import effective_plans

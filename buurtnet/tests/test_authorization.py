@@ -79,6 +79,13 @@ OUTSIDE_OUR_CODE = {
     "api/v1/": "the REST API authenticates by token, not session: its per-role permission "
     "tests are buurtnet/api/tests/test_endpoints.py and test_auth.py (401/403/404 per role)",
 }
+# Named URLs of our own that the walk leaves out, each with where its access is tested.
+NOT_WALKED = {
+    "readyz": "the readiness probe: open to everyone like /healthz, but 503 in a world without "
+    "workers or tick; buurtnet/operations/tests/test_readyz.py tests it",
+    "metrics": "Prometheus metrics: a token or an allowed network, never a session; "
+    "buurtnet/operations/tests/test_metrics.py tests who gets in",
+}
 
 # --- Who is who -------------------------------------------------------------------------------
 
@@ -791,7 +798,11 @@ def sites(world, settings):
 
 
 def our_routes() -> list[url_walk.Route]:
-    return [r for r in url_walk.walk() if r.top not in OUTSIDE_OUR_CODE]
+    return [
+        r
+        for r in url_walk.walk()
+        if r.top not in OUTSIDE_OUR_CODE and not (r.top == "" and r.name in NOT_WALKED)
+    ]
 
 
 def test_every_url_is_classified():
@@ -813,6 +824,8 @@ def test_every_url_is_classified():
     problems += [f"{n}: in PAGE_RULES but no such URL" for n in PAGE_RULES if n not in names]
     problems += [f"{n}: in OBJECT_RULES but no such URL" for n in OBJECT_RULES if n not in names]
     problems += [f"{n} {k}: in FILLERS but no such URL" for n, k in FILLERS if n and n not in names]
+    own_names = {r.name for r in url_walk.walk() if not r.top}
+    problems += [f"{n}: in NOT_WALKED but no such URL" for n in NOT_WALKED if n not in own_names]
     tops = {r.top for r in url_walk.walk()}
     problems += [
         f"{t}: in OUTSIDE_OUR_CODE but not mounted" for t in OUTSIDE_OUR_CODE if t not in tops

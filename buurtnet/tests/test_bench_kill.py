@@ -56,7 +56,9 @@ def test_the_kill_runs_sink_counts_a_repeated_message_as_a_duplicate():
 def test_the_delivery_bench_skips_itself_when_given_nothing_to_run(monkeypatch, capsys):
     bench = load_bench()
     monkeypatch.setattr(
-        sys, "argv", ["delivery.py", "--sizes", "", "--workers", "1", "--kill-size", "0"]
+        sys,
+        "argv",
+        ["delivery.py", "--sizes", "", "--workers", "1", "--kill-size", "0", "--bulk-size", "0"],
     )
     assert bench.main() == 0
     assert "Delivery bench: skipped" in capsys.readouterr().out

@@ -1,14 +1,20 @@
+"""/healthz (liveness: the process and its database) and the delivery half of /readyz
+(buurtnet/health.py). The rest of /readyz: buurtnet/operations/tests/test_readyz.py."""
+
 import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.urls import resolve
 from django.utils import timezone
 from freezegun import freeze_time
 
 from buurtnet.delivery.models import Delivery, DeliveryState, Reason
+from buurtnet.delivery.queues import QUEUES
 from buurtnet.messaging import services
 from buurtnet.messaging.tests.test_send import draft
+from buurtnet.operations.models import PeriodicRun, WorkerBeat
 
 pytestmark = pytest.mark.django_db
 
@@ -20,58 +26,134 @@ def free_port() -> int:
 
 
 def redis_tasks(settings, url):
-    settings.RQ_QUEUES = {"default": {"URL": url}}
+    settings.RQ_QUEUES = {queue: {"URL": url} for queue in QUEUES}
     settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_rq.backend.RQBackend", "QUEUES": ["default"]}
+        "default": {"BACKEND": "django_tasks_rq.backend.RQBackend", "QUEUES": list(QUEUES)}
     }
 
 
-def test_healthz_names_database_and_task_backend(client, settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+@pytest.fixture
+def database_gone():
+    """The database this process talks to stops answering: a SQLite file that cannot be
+    opened, or a PostgreSQL port nobody listens on. Restored (and reconnected) afterwards."""
+    saved = dict(connection.settings_dict)
+    connection.close()
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = "/nonexistent-directory/gone.sqlite3"
+    else:
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))
+    yield
+    connection.close()
+    connection.settings_dict.clear()
+    connection.settings_dict.update(saved)
+
+
+def test_healthz_names_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
+    assert body["ok"] is True
     assert body["database"]["vendor"] in {"sqlite", "postgresql"}
     assert body["database"]["ok"] is True
-    assert body["tasks"] == {"backend": "DatabaseBackend", "ok": True}
 
 
-def test_healthz_is_503_when_task_broker_is_unreachable(client, settings):
-    redis_tasks(settings, f"redis://127.0.0.1:{free_port()}/0")
+@pytest.mark.django_db(transaction=True)
+def test_healthz_is_503_when_the_database_is_unreachable(client, database_gone):
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json()["tasks"]["ok"] is False
+    assert response.json()["database"]["ok"] is False
 
 
-def test_healthz_with_reachable_redis_broker(client, settings):
+def test_healthz_is_200_when_the_task_broker_is_unreachable(client, settings):
+    """Liveness: restarting the web process would not bring Redis back."""
+    redis_tasks(settings, f"redis://127.0.0.1:{free_port()}/0")
+    assert client.get("/healthz").status_code == 200
+
+
+def test_healthz_still_accepts_live(client):
+    assert client.get("/healthz?live").status_code == 200
+
+
+def test_readyz_is_503_when_task_broker_is_unreachable(client, settings):
+    redis_tasks(settings, f"redis://127.0.0.1:{free_port()}/0")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "task_broker" in checks(response)
+
+
+def test_readyz_with_reachable_redis_broker_has_no_broker_problem(client, settings):
     pytest.importorskip("django_rq")
     redis_or_skip()
     redis_tasks(settings, "redis://127.0.0.1:6379/14")
-    response = client.get("/healthz?live")
-    assert response.status_code == 200
-    assert response.json()["tasks"] == {"backend": "RQBackend", "ok": True}
+    assert "task_broker" not in checks(client.get("/readyz"))
+
+
+def checks(response) -> set[str]:
+    return {problem["check"] for problem in response.json()["problems"]}
+
+
+def delivery_problems(response) -> list[dict]:
+    """The problems buurtnet/health.py found (not the beat, tick or alert-wait checks)."""
+    own = {"no_worker_beat", "queue_unserved", "tick_stopped", "alert_waiting"}
+    return [p for p in response.json()["problems"] if p["check"] not in own]
 
 
 # --- Delivery degraded (issue 24) ----------------------------------------------------------
 
 
-def registered_worker():
-    """An RQ worker registration in Redis, as a running `rqworker` keeps it."""
-    import django_rq
-    from rq import Worker
+def beats_for(*queue_sets) -> None:
+    """Live workers, one per set of queues, as running `manage.py worker` processes keep
+    their beats."""
+    now = timezone.now()
+    for number, queues in enumerate(queue_sets):
+        WorkerBeat.objects.create(
+            name=f"w{number}", queues=",".join(queues), host="h", pid=1, started_at=now, seen_at=now
+        )
 
-    worker = Worker([django_rq.get_queue("default")], connection=django_rq.get_connection())
-    worker.register_birth()
-    return worker
+
+def queue_problems(response) -> list[dict]:
+    return [p for p in response.json()["problems"] if p["check"] == "queue_unserved"]
 
 
-def test_healthz_is_503_without_an_rq_worker(client, settings):
+@pytest.fixture
+def empty_redis(settings):
+    """The Redis task backend on a database no other test uses, emptied as by a restart of a
+    Redis without persistence: no RQ worker registration is left."""
     pytest.importorskip("django_rq")
     redis_or_skip()
-    redis_tasks(settings, "redis://127.0.0.1:6379/14")  # a database no other test uses
-    response = client.get("/healthz")
+    redis_tasks(settings, "redis://127.0.0.1:6379/14")
+    import django_rq
+
+    django_rq.get_connection(QUEUES[0]).flushdb()
+    yield
+    django_rq.get_connection(QUEUES[0]).flushdb()
+
+
+def test_readyz_is_503_for_every_queue_without_a_live_rq_worker(client, empty_redis):
+    response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["delivery"]["problems"] == [{"check": "no_worker", "queue": "default"}]
+    assert queue_problems(response) == [
+        {"check": "queue_unserved", "queue": queue} for queue in QUEUES
+    ]
+
+
+def test_readyz_names_the_queue_no_live_rq_worker_serves(client, empty_redis):
+    beats_for(("alerts", "notices", "background"))
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert queue_problems(response) == [{"check": "queue_unserved", "queue": "bulk"}]
+
+
+def test_readyz_is_ready_after_redis_restarts_empty_while_workers_beat(client, empty_redis):
+    """RQ registers a worker only when it starts: after an empty Redis restart the running
+    workers have no registration, yet they serve their queues again."""
+    beats_for(QUEUES)
+    PeriodicRun.objects.create(
+        name="messages_dispatched", last_started=timezone.now(), last_finished=timezone.now()
+    )
+    response = client.get("/readyz")
+    assert response.json()["problems"] == []
+    assert response.status_code == 200
 
 
 def redis_or_skip() -> None:
@@ -79,18 +161,6 @@ def redis_or_skip() -> None:
         socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
     except OSError:
         pytest.skip("no Redis on 127.0.0.1:6379")
-
-
-def test_healthz_with_a_registered_rq_worker_is_ok(client, settings):
-    pytest.importorskip("django_rq")
-    redis_or_skip()
-    redis_tasks(settings, "redis://127.0.0.1:6379/14")
-    worker = registered_worker()
-    try:
-        response = client.get("/healthz")
-    finally:
-        worker.register_death()
-    assert response.status_code == 200, response.json()
 
 
 SENT_AT = datetime(2026, 1, 13, 13, 2, tzinfo=UTC)
@@ -103,6 +173,15 @@ def _urls_loaded():
     resolve("/")
 
 
+def alive() -> None:
+    """A worker beat and a tick pass just now: the checks of /readyz other than delivery."""
+    now = timezone.now()
+    WorkerBeat.objects.create(
+        name="w", queues=",".join(QUEUES), host="h", pid=1, started_at=now, seen_at=now
+    )
+    PeriodicRun.objects.create(name="messages_dispatched", last_started=now, last_finished=now)
+
+
 def alert_waiting(world):
     """An alert whose deliveries were written but whose tasks never ran (no worker)."""
     with freeze_time(SENT_AT):
@@ -113,38 +192,38 @@ def alert_waiting(world):
     return message
 
 
-def test_healthz_is_ok_just_after_an_alert_is_queued(client, world):
+def test_readyz_is_ok_just_after_an_alert_is_queued(client, world):
     alert_waiting(world)
     with freeze_time(SENT_AT + timedelta(seconds=30)):
-        response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json()["delivery"] == {"ok": True}
+        alive()
+        response = client.get("/readyz")
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"ok": True, "problems": []}
 
 
-def test_healthz_is_503_when_alert_deliveries_wait_and_no_worker_takes_them(client, world):
+def test_readyz_is_503_when_alert_deliveries_wait_and_no_worker_takes_them(client, world):
     alert_waiting(world)
     with freeze_time(SENT_AT + timedelta(minutes=3)):
-        response = client.get("/healthz")
+        response = client.get("/readyz")
     assert response.status_code == 503
-    body = response.json()
-    assert body["ok"] is False
-    assert body["database"]["ok"] is True
-    assert {"check": "deliveries_stalled", "channel": "email", "alert": True}.items() <= body[
-        "delivery"
-    ]["problems"][0].items()
-    assert body["delivery"]["problems"][0]["waiting_seconds"] == 180
+    assert response.json()["ok"] is False
+    problem = delivery_problems(response)[0]
+    assert {"check": "deliveries_stalled", "channel": "email", "alert": True}.items() <= (
+        problem.items()
+    )
+    assert problem["waiting_seconds"] == 180
 
 
-def test_healthz_degraded_answer_names_no_person(client, world):
+def test_readyz_degraded_answer_names_no_person(client, world):
     alert_waiting(world)
     with freeze_time(SENT_AT + timedelta(minutes=3)):
-        text = client.get("/healthz").content.decode()
+        text = client.get("/readyz").content.decode()
     for person in world.people.values():
         assert person.email not in text
         assert person.full_name not in text
 
 
-def test_healthz_is_ok_while_a_worker_holds_deliveries_of_the_message(client, world):
+def test_readyz_delivery_is_ok_while_a_worker_holds_deliveries_of_the_message(client, world):
     """A big alert whose later rows wait their turn while a live worker (its lease renewed)
     sends the earlier ones is busy, not stuck."""
     message = alert_waiting(world)
@@ -154,23 +233,24 @@ def test_healthz_is_ok_while_a_worker_holds_deliveries_of_the_message(client, wo
         state=DeliveryState.INFLIGHT, lease_until=now + timedelta(seconds=10)
     )
     with freeze_time(now):
-        assert client.get("/healthz").status_code == 200
+        assert delivery_problems(client.get("/readyz")) == []
 
 
-def test_healthz_is_503_when_a_dead_workers_lease_ran_out_long_ago(client, world):
+def test_readyz_is_503_when_a_dead_workers_lease_ran_out_long_ago(client, world):
     message = alert_waiting(world)
     Delivery.objects.filter(message=message, state="queued").update(
         state=DeliveryState.INFLIGHT, lease_until=SENT_AT + timedelta(seconds=20)
     )
     with freeze_time(SENT_AT + timedelta(minutes=1)):
-        assert client.get("/healthz").status_code == 200  # not yet: recovery takes a moment
+        # not yet: recovery takes a moment
+        assert delivery_problems(client.get("/readyz")) == []
     with freeze_time(SENT_AT + timedelta(minutes=5)):
-        response = client.get("/healthz")
+        response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["delivery"]["problems"][0]["waiting_seconds"] == 280
+    assert delivery_problems(response)[0]["waiting_seconds"] == 280
 
 
-def test_healthz_is_ok_for_deliveries_held_for_quiet_hours(client, world):
+def test_readyz_is_ok_for_deliveries_held_for_quiet_hours(client, world):
     message = alert_waiting(world)
     Delivery.objects.filter(message=message, state="queued").update(
         state=DeliveryState.AWAITING_RETRY,
@@ -178,10 +258,12 @@ def test_healthz_is_ok_for_deliveries_held_for_quiet_hours(client, world):
         next_attempt_at=SENT_AT + timedelta(hours=8),
     )
     with freeze_time(SENT_AT + timedelta(hours=1)):
-        assert client.get("/healthz").status_code == 200
+        alive()
+        response = client.get("/readyz")
+    assert response.status_code == 200, response.json()
 
 
-def test_healthz_is_503_for_a_due_retry_nobody_takes(client, world):
+def test_readyz_is_503_for_a_due_retry_nobody_takes(client, world):
     message = alert_waiting(world)
     Delivery.objects.filter(message=message, state="queued").update(
         state=DeliveryState.AWAITING_RETRY,
@@ -189,31 +271,32 @@ def test_healthz_is_503_for_a_due_retry_nobody_takes(client, world):
         next_attempt_at=SENT_AT + timedelta(minutes=1),
     )
     with freeze_time(SENT_AT + timedelta(minutes=4)):
-        assert client.get("/healthz").status_code == 503
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "deliveries_stalled" in checks(response)
 
 
-def test_healthz_live_answers_only_database_and_broker(client, world):
-    alert_waiting(world)
-    with freeze_time(SENT_AT + timedelta(minutes=3)):
-        response = client.get("/healthz?live")
-    assert response.status_code == 200
-    assert "delivery" not in response.json()
-
-
-def test_healthz_stall_threshold_is_a_setting(client, world, settings):
-    settings.HEALTH_DELIVERY_STALL_SECONDS = 600
+def test_healthz_ignores_stalled_deliveries(client, world):
+    """Liveness: no restart of the web process sends waiting deliveries."""
     alert_waiting(world)
     with freeze_time(SENT_AT + timedelta(minutes=3)):
         assert client.get("/healthz").status_code == 200
 
 
-def test_healthz_asks_few_queries(client, world, django_assert_max_num_queries):
+def test_readyz_stall_threshold_is_a_setting(client, world, settings):
+    settings.HEALTH_DELIVERY_STALL_SECONDS = 600
     alert_waiting(world)
-    with freeze_time(SENT_AT + timedelta(minutes=3)), django_assert_max_num_queries(6):
-        client.get("/healthz")
+    with freeze_time(SENT_AT + timedelta(minutes=3)):
+        assert delivery_problems(client.get("/readyz")) == []
 
 
-def test_healthz_is_503_while_a_provider_is_paused(client, world):
+def test_readyz_asks_few_queries(client, world, django_assert_max_num_queries):
+    alert_waiting(world)
+    with freeze_time(SENT_AT + timedelta(minutes=3)), django_assert_max_num_queries(12):
+        client.get("/readyz")
+
+
+def test_readyz_is_503_while_a_provider_is_paused(client, world):
     from buurtnet.delivery.breaker import provider_name
     from buurtnet.delivery.models import ProviderHealth, ProviderState
 
@@ -228,8 +311,8 @@ def test_healthz_is_503_while_a_provider_is_paused(client, world):
         last_error="Cannot connect to the mail server: [Errno 111] Connection refused",
         last_error_at=now,
     )
-    response = client.get("/healthz")
+    response = client.get("/readyz")
     assert response.status_code == 503
-    problem = response.json()["delivery"]["problems"][0]
+    problem = delivery_problems(response)[0]
     assert problem["check"] == "provider_paused"
     assert problem["channel"] == "email"

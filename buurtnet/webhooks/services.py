@@ -296,13 +296,13 @@ def body_of(event: WebhookEvent) -> bytes:
 
 
 def _enqueue(items: list[tuple[int, int]], run_after: datetime | None = None) -> None:
+    from buurtnet.delivery.queues import route
+
     from . import tasks
 
-    task = tasks.deliver
-    if run_after is not None:
-        if not default_task_backend.supports_defer:
-            return  # retry_due() picks it up when it is due
-        task = task.using(run_after=run_after)
+    if run_after is not None and not default_task_backend.supports_defer:
+        return  # retry_due() picks it up when it is due
+    task = route(tasks.deliver, run_after=run_after)
     for pk, attempt in items:
         task.enqueue(pk, attempt)
 

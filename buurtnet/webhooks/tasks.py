@@ -2,8 +2,10 @@
 
 from django_tasks import task
 
+from buurtnet.delivery.queues import BACKGROUND
 
-@task()
+
+@task(queue_name=BACKGROUND)
 def deliver(delivery_id: int, attempt: int) -> str:
     from .services import deliver as run
 

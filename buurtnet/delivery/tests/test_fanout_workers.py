@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 
 from buurtnet.delivery.models import Delivery
+from buurtnet.delivery.queues import QUEUES
 from buurtnet.delivery.simulator import SimulatorServer
 from buurtnet.networks.models import Role
 from buurtnet.networks.tests.factories import MembershipFactory, NetworkFactory, square
@@ -38,8 +39,16 @@ def redis_available() -> bool:
 
 
 def worker_env(smtp: SmtpSink, simulator: SimulatorServer, **extra: str) -> dict[str, str]:
-    # A key of its own: manage.py refuses the public development key with DEBUG off.
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SECRET_KEY": secrets.token_urlsafe(50)}
+    # Production-like: with DEBUG off manage.py refuses the public development key, an empty
+    # ALLOWED_HOSTS and a SITE_URL that is not https (buurtnet/startup.py).
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "buurtnet.example",
+        "SITE_URL": "https://buurtnet.example",
+    }
+    env.pop("DEBUG", None)
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         env["SQLITE_PATH"] = str(db["NAME"])
@@ -172,7 +181,9 @@ def test_database_workers_deliver_once_per_recipient_and_channel(audience, sinks
     smtp, simulator = sinks
     env = worker_env(smtp, simulator)
     message_id = send_alert(network, officer, env)
-    workers = [manage("db_worker", "--interval", "0.1", env=env) for _ in range(2)]
+    workers = [
+        manage("db_worker", "--queue-name", "*", "--interval", "0.1", env=env) for _ in range(2)
+    ]
     try:
         wait_until(lambda: pending(message_id) == 0)
     finally:
@@ -198,7 +209,7 @@ def test_rq_workers_on_redis_deliver_once_per_recipient_and_channel(audience, si
     env = worker_env(smtp, simulator, TASKS_REDIS_URL=REDIS_URL)
     message_id = send_alert(network, officer, env)
     workers = [
-        manage("rqworker", "default", "--burst", "--job-class", "django_tasks_rq.Job", env=env)
+        manage("rqworker", *QUEUES, "--burst", "--job-class", "django_tasks_rq.Job", env=env)
         for _ in range(2)
     ]
     try:

@@ -78,7 +78,9 @@ def test_a_batch_longer_than_its_lease_is_sent_by_one_worker_only(bin_on_email_a
             DELIVERY_BATCH_SIZE="50",
         )
         message_id = send_alert(network, officer, env)
-        workers = [start("db_worker", "--interval", "0.1", env=env) for _ in range(2)]
+        workers = [
+            start("db_worker", "--queue-name", "*", "--interval", "0.1", env=env) for _ in range(2)
+        ]
         tick = start("tick", "--every", "0.5", env=env)
         try:
             wait_until(lambda: pending(message_id) == 0, timeout=120)
@@ -102,7 +104,7 @@ def test_a_worker_whose_lease_lapsed_sends_none_of_the_rows_taken_over(bin_on_em
             DELIVERY_BATCH_SIZE="50",
         )
         message_id = send_alert(network, officer, env)
-        first = start("db_worker", "--interval", "0.1", env=env)
+        first = start("db_worker", "--queue-name", "*", "--interval", "0.1", env=env)
         processes = [first]
         try:
             wait_until(lambda: len(smtp.handler.recipients()) >= 3, timeout=60)
@@ -110,7 +112,7 @@ def test_a_worker_whose_lease_lapsed_sends_none_of_the_rows_taken_over(bin_on_em
             # its lease lapses and a second worker takes the rest of its batch.
             os.killpg(first.pid, signal.SIGSTOP)
             handed_before_stop = len(smtp.handler.recipients())
-            processes.append(start("db_worker", "--interval", "0.1", env=env))
+            processes.append(start("db_worker", "--queue-name", "*", "--interval", "0.1", env=env))
             processes.append(start("tick", "--every", "0.5", env=env))
             wait_until(lambda: pending(message_id) == 0, timeout=120)
             assert handed_before_stop < MEMBERS + 1, "the first worker finished before the stop"
@@ -136,7 +138,7 @@ def test_a_killed_worker_resends_at_most_its_message_in_flight_and_the_rest_with
         env = worker_env(smtp, simulator, DELIVERY_FIRST_BATCH_SIZE="50", DELIVERY_BATCH_SIZE="50")
         env.pop("DELIVERY_LEASE_SECONDS", None)
         message_id = send_alert(network, officer, env)
-        victim = start("db_worker", "--interval", "0.1", env=env)
+        victim = start("db_worker", "--queue-name", "*", "--interval", "0.1", env=env)
         processes = [victim]
         try:
             wait_until(lambda: len(smtp.handler.recipients()) >= 5, timeout=60)
@@ -145,7 +147,7 @@ def test_a_killed_worker_resends_at_most_its_message_in_flight_and_the_rest_with
             victim.communicate(timeout=30)
             assert len(smtp.handler.recipients()) < MEMBERS + 1, "the worker finished first"
             assert pending(message_id) > 0
-            processes.append(start("db_worker", "--interval", "0.1", env=env))
+            processes.append(start("db_worker", "--queue-name", "*", "--interval", "0.1", env=env))
             processes.append(start("tick", "--every", "10", env=env))
             wait_until(lambda: pending(message_id) == 0, timeout=90)
             recovered_in = time.monotonic() - killed_at

@@ -58,7 +58,9 @@ def test_sms_outage_then_recovery_delivers_each_sms_once_without_hammering_the_g
         simulator.go_down(500, OUTAGE_500_SECONDS)
         simulator.go_down(429, OUTAGE_429_SECONDS, retry_after=1)
         message_id = send_alert(network, officer, env)
-        processes = [manage("db_worker", "--interval", "0.1", env=env) for _ in range(2)]
+        processes = [
+            manage("db_worker", "--queue-name", "*", "--interval", "0.1", env=env) for _ in range(2)
+        ]
         processes.append(manage("tick", "--every", "1", env=env))
         try:
             wait_until(lambda: pending(message_id) == 0, timeout=120)

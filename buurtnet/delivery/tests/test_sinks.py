@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from buurtnet.delivery import services, tasks
 from buurtnet.delivery.models import OutboxMessage
+from buurtnet.delivery.queues import QUEUES
 
 
 def free_port() -> int:
@@ -60,8 +61,15 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commi
 
 @pytest.mark.django_db(transaction=True)
 def test_database_worker_runs_queued_mail(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": QUEUES}}
     tasks.send_email.enqueue("ann@example.be", "Queued", "From the worker")
     assert not OutboxMessage.objects.exists()
-    call_command("db_worker", max_tasks=1, interval=0.1, no_startup_delay=True, verbosity=0)
+    call_command(
+        "db_worker",
+        queue_name="alerts",
+        max_tasks=1,
+        interval=0.1,
+        no_startup_delay=True,
+        verbosity=0,
+    )
     assert OutboxMessage.objects.get().subject == "Queued"

@@ -417,7 +417,7 @@ def test_tick_looks_for_bins_without_coordinator_at_most_every_ten_minutes(world
     call_command("tick")
     world.network.refresh_from_db()
     assert world.network.status == NetworkStatus.ACTIVE  # not looked at again so soon
-    cache.delete("tick:BINs gone dormant")  # ten minutes later
+    cache.delete("tick:dormancy_synced")  # ten minutes later
     call_command("tick")
     world.network.refresh_from_db()
     assert world.network.status == NetworkStatus.DORMANT

@@ -11,25 +11,25 @@ from django.utils import timezone
 
 from buurtnet.delivery import outbox
 from buurtnet.delivery.models import Delivery
+from buurtnet.delivery.queues import QUEUES
 from buurtnet.delivery.tests.throwaway import free_port
 from buurtnet.messaging.models import Message
 from buurtnet.networks.tests.test_views import log_in
 
 from .test_idempotency import alert_form, token_of
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+IMMEDIATE = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": QUEUES}
+}
 
 
 @pytest.fixture
 def broker_down(settings):
     """The RQ backend, pointed at a port where nothing listens."""
     settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq"]
-    settings.RQ_QUEUES = {
-        "default": {"URL": f"redis://127.0.0.1:{free_port()}/0?socket_connect_timeout=1"}
-    }
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_rq.backend.RQBackend", "QUEUES": ["default"]}
-    }
+    url = f"redis://127.0.0.1:{free_port()}/0?socket_connect_timeout=1"
+    settings.RQ_QUEUES = {queue: {"URL": url} for queue in QUEUES}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.backend.RQBackend", "QUEUES": QUEUES}}
     return settings
 
 

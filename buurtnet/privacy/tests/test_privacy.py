@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from buurtnet.audit.models import AuditEvent
 from buurtnet.delivery.models import Delivery, DeliveryState, PushSubscription, Reason
+from buurtnet.delivery.queues import QUEUES
 from buurtnet.messaging.models import (
     ForwardStage,
     Message,
@@ -409,7 +410,7 @@ def test_erasure_forgets_queued_mail_and_admin_history(world, settings):
 
     from buurtnet.delivery import tasks
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": QUEUES}}
     person = world.member
     tasks.send_email.enqueue(person.email, "Hello", f"Dear {person.full_name}", "")
     tasks.send_email.enqueue("someone@else.be", "Hello", "Dear someone", "")
