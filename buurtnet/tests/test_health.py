@@ -2,6 +2,7 @@
 (buurtnet/health.py). The rest of /readyz: buurtnet/operations/tests/test_readyz.py."""
 
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,18 +35,24 @@ def redis_tasks(settings, url):
 
 @pytest.fixture
 def database_gone():
-    """The database this process talks to stops answering: a SQLite file that cannot be
-    opened, or a PostgreSQL port nobody listens on. Restored (and reconnected) afterwards."""
-    saved = dict(connection.settings_dict)
-    connection.close()
+    """A request whose database stops answering: a SQLite file that cannot be opened, or a
+    PostgreSQL port nobody listens on. The request runs in a thread of its own, which opens
+    its own connection from the changed settings; this thread's connection (the test
+    database) is never closed and reopened. Returns a function that makes the request."""
+    settings_dict = connection.settings_dict
+    saved = dict(settings_dict)
     if connection.vendor == "sqlite":
-        connection.settings_dict["NAME"] = "/nonexistent-directory/gone.sqlite3"
+        settings_dict["NAME"] = "/nonexistent-directory/gone.sqlite3"
     else:
-        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))
-    yield
-    connection.close()
-    connection.settings_dict.clear()
-    connection.settings_dict.update(saved)
+        settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))
+
+    def get(client, path: str):
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(client.get, path).result()
+
+    yield get
+    settings_dict.clear()
+    settings_dict.update(saved)
 
 
 def test_healthz_names_the_database(client):
@@ -59,7 +66,7 @@ def test_healthz_names_the_database(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_healthz_is_503_when_the_database_is_unreachable(client, database_gone):
-    response = client.get("/healthz")
+    response = database_gone(client, "/healthz")
     assert response.status_code == 503
     assert response.json()["database"]["ok"] is False
 

@@ -26,7 +26,6 @@ IMMEDIATE = {
 @pytest.fixture
 def broker_down(settings):
     """The RQ backend, pointed at a port where nothing listens."""
-    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq"]
     url = f"redis://127.0.0.1:{free_port()}/0?socket_connect_timeout=1"
     settings.RQ_QUEUES = {queue: {"URL": url} for queue in QUEUES}
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.backend.RQBackend", "QUEUES": QUEUES}}

@@ -171,7 +171,7 @@ def test_readyz_is_503_when_the_redis_cache_does_not_answer(client, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_readyz_is_503_when_the_database_is_unreachable(client, database_gone):  # noqa: F811
-    response = client.get("/readyz")
+    response = database_gone(client, "/readyz")
     assert response.status_code == 503
     assert checks(response) == {"database"}
 
