@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.signals import setting_changed
 from django.db.models.fields.files import FieldFile
@@ -132,6 +133,20 @@ def reaching_storage(action: str, name: str) -> Iterator[None]:
     except (BotoCoreError, OSError) as error:
         log.warning("private storage: could not %s %s: %s", action, name, error)
         raise StorageUnavailable(action, name) from error
+
+
+@contextmanager
+def storing(name: str, message: str, field: str | None = None) -> Iterator[None]:
+    """Write the private file `name` inside the block. When the storage does not answer, a
+    ValidationError with message, on form field `field` (or for the page): raised inside the
+    caller's transaction, it rolls back whatever the action wrote, so nothing is half done."""
+    try:
+        with reaching_storage("write", name):
+            yield
+    except StorageUnavailable as exc:
+        raise ValidationError(
+            {field: [message]} if field else message, code="storage_unavailable"
+        ) from exc
 
 
 def delete_files(storage: Storage, names: list[str]) -> None:

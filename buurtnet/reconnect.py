@@ -17,6 +17,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from contextvars import copy_context
 
 import redis
 from django.conf import settings
@@ -193,11 +194,14 @@ def _one_line(error: BaseException) -> str:
 
 def after_commit(work: Callable[[], object], what: str) -> None:
     """Run `work` (an enqueue) after the transaction commits; a failure is logged and
-    swallowed: what was committed stays, and the periodic recovery hands it out again."""
+    swallowed: what was committed stays, and the periodic recovery hands it out again.
+    `work` runs in the context variables of the caller (e.g. the work queue a survey's
+    notices were sent on), as they were when it was handed over."""
+    context = copy_context()
 
     def run() -> None:
         try:
-            work()
+            context.run(work)
         except Exception as error:
             if is_connection_error(error):
                 logger.warning(

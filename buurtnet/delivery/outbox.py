@@ -9,7 +9,6 @@ Every task goes to the work queue of its message's kind (queues.queue_for_kind):
 ranges to `alerts`, a tip's to `bulk`, so an alert never waits behind a campaign.
 """
 
-from contextvars import copy_context
 from datetime import datetime, timedelta
 from itertools import zip_longest
 
@@ -31,11 +30,8 @@ def enqueue_message(message_id: int) -> None:
     """Hand the message's deliveries to the workers once the transaction commits. A broker
     that does not answer then is logged, never raised (the message is saved and its rows
     stay queued): `recover()`, run by the tick, enqueues them again."""
-    # Run at the commit in this context: a `queues.sending_on` block has ended by then.
-    context = copy_context()
-    after_commit(
-        lambda: context.run(enqueue_ranges, message_id), f"the deliveries of message {message_id}"
-    )
+    # after_commit runs it in this context: a `queues.sending_on` block has ended by then.
+    after_commit(lambda: enqueue_ranges(message_id), f"the deliveries of message {message_id}")
 
 
 def queue_of_message(message_id: int) -> str:
@@ -63,8 +59,7 @@ def schedule_dispatch(message_id: int, when: datetime) -> None:
             task = route(tasks.dispatch_message, queue_of_message(message_id), run_after=when)
             task.enqueue(message_id)
 
-    context = copy_context()
-    after_commit(lambda: context.run(enqueue), f"the scheduled dispatch of message {message_id}")
+    after_commit(enqueue, f"the scheduled dispatch of message {message_id}")
 
 
 def ranges(lo: int, hi: int, first: int, size: int) -> list[tuple[int, int]]:
@@ -124,8 +119,7 @@ def enqueue_ids(ids: list[int], channel: str, run_after: datetime | None = None)
         # batch came from (tasks.deliver_range sets it).
         route(tasks.deliver_ids, queue_of_deliveries(ids), run_after).enqueue(ids, channel)
 
-    context = copy_context()
-    after_commit(lambda: context.run(enqueue), f"{len(ids)} {channel} deliveries")
+    after_commit(enqueue, f"{len(ids)} {channel} deliveries")
 
 
 def recover(now: datetime | None = None) -> int:

@@ -36,10 +36,11 @@ QUEUES = (ALERTS, NOTICES, BACKGROUND, BULK)
 # priority; there the order of the worker's queues does the same).
 PRIORITY = {ALERTS: 30, NOTICES: 20, BACKGROUND: 10, BULK: 0}
 
-# Message kinds (plans.models.MessageKind) whose deliveries do not go to `notices`. A
-# coordinator's forward of an alert is itself of kind alert. Tips, by hand or by a
-# campaign, go to many members at once and are never urgent.
-KIND_QUEUES = {"alert": ALERTS, "tip": BULK}
+# Message kinds (plans.models.MessageKind) other than alert whose deliveries do not go to
+# `notices` (alerts, a coordinator's forward of one included, always go to `alerts`: see
+# queue_for_kind). Tips, by hand or by a campaign, go to many members at once and are never
+# urgent.
+KIND_QUEUES = {"tip": BULK}
 
 # Set while a block sends work of the kind "not urgent, to many": a survey's notices (kind
 # notice, but a mass mailing), or a delivery task's own follow-ups (they stay on the queue

@@ -38,7 +38,7 @@ from buurtnet.networks.models import (
 from buurtnet.networks.permissions import Action, Standing
 from buurtnet.people.models import Person
 from buurtnet.plans.services import effective_plan, effective_plans
-from buurtnet.private_files import StorageUnavailable, reaching_storage
+from buurtnet.private_files import storing
 
 from .models import (
     APPEAL_DAYS,
@@ -1333,20 +1333,13 @@ def _decision_checked(network: Network, item: DecisionInput, starts_at) -> Decis
 
 
 def _store(field: FieldFile, name: str, content: bytes) -> None:
-    """Write a file of the private storage and save its model. When the storage does not
-    answer, a ValidationError for the page: raised inside the caller's transaction, it rolls
-    back whatever the action wrote, so nothing is half done."""
-    try:
-        with reaching_storage("write", name):
-            field.save(name, ContentFile(content), save=True)
-    except StorageUnavailable as exc:
-        raise ValidationError(
-            _(
-                "The file could not be stored just now, so nothing was saved. Try again in a "
-                "few minutes."
-            ),
-            code="storage_unavailable",
-        ) from exc
+    """Write a file of the private storage and save its model (a page error when the storage
+    does not answer: nothing is saved)."""
+    message = _(
+        "The file could not be stored just now, so nothing was saved. Try again in a few minutes."
+    )
+    with storing(name, message):
+        field.save(name, ContentFile(content), save=True)
 
 
 def _invitees(network: Network) -> list[Person]:

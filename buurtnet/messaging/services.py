@@ -27,7 +27,7 @@ from buurtnet.people.models import Channel, Person
 from buurtnet.people.phones import normalize_phone
 from buurtnet.plans.models import POLICE_ROLES, MessageKind, PoliceRoute, SenderRole
 from buurtnet.plans.services import EffectivePlan, effective_plans, sender_roles
-from buurtnet.private_files import StorageUnavailable, reaching_storage
+from buurtnet.private_files import storing
 from buurtnet.webhooks import services as webhooks
 
 from . import attachments, content_check, sms_segments, targets
@@ -548,22 +548,13 @@ def _create(
     )
     if draft.attachment is not None:
         name = attachments.display_name(_uploaded_bytes(draft.attachment), draft.attachment.name)
-        try:
-            with reaching_storage("write", name):
-                message.attachment.save(name, draft.attachment, save=True)
-        except StorageUnavailable as exc:
-            # Raised inside submit's transaction: the message is not created at all.
-            raise ValidationError(
-                {
-                    "attachment": [
-                        _(
-                            "The attachment could not be stored just now, so the message was "
-                            "not sent. Try again in a few minutes."
-                        )
-                    ]
-                },
-                code="storage_unavailable",
-            ) from exc
+        # Raised inside submit's transaction: the message is not created at all.
+        message_if_down = _(
+            "The attachment could not be stored just now, so the message was not sent. Try "
+            "again in a few minutes."
+        )
+        with storing(name, message_if_down, field="attachment"):
+            message.attachment.save(name, draft.attachment, save=True)
     MessageText.objects.bulk_create(
         MessageText(
             message=message,

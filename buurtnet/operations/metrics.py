@@ -27,6 +27,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 import buurtnet
 from buurtnet.audit.services import client_ip
 from buurtnet.delivery.models import PENDING_STATES, Delivery
+from buurtnet.delivery.worker import claimable
 from buurtnet.messaging.models import Message
 from buurtnet.plans.models import MessageKind
 
@@ -160,7 +161,7 @@ def delivery_queues(now: datetime) -> Iterator[Metric]:
     }
     waiting = {
         row["message_id"]: row["since"]
-        for row in Delivery.objects.filter(probes.waiting(now))
+        for row in Delivery.objects.filter(claimable(now))
         .order_by()
         .values("message_id")
         .annotate(since=Min("next_attempt_at"))

@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 from buurtnet import health
-from buurtnet.delivery.models import Delivery, DeliveryState
+from buurtnet.delivery.models import Delivery
 from buurtnet.delivery.queues import QUEUES
+from buurtnet.delivery.worker import claimable
 
 from .models import PeriodicRun, WorkerBeat
 
@@ -56,20 +57,10 @@ def broker_answers() -> None:
             django_rq.get_connection(queue).ping()
 
 
-def waiting(now: datetime) -> Q:
-    """Deliveries a worker could take now and nobody has: queued, a retry that is due, or
-    in flight with a lease that ran out (its worker died)."""
-    return (
-        Q(state=DeliveryState.QUEUED)
-        | Q(state=DeliveryState.AWAITING_RETRY, next_attempt_at__lte=now)
-        | Q(state=DeliveryState.INFLIGHT, lease_until__lt=now)
-    )
-
-
 def oldest_waiting_alert(now: datetime) -> datetime | None:
     """When the longest-waiting alert delivery became ready to send (the pending index)."""
     row = (
-        Delivery.objects.filter(waiting(now), message__kind="alert")
+        Delivery.objects.filter(claimable(now), message__kind="alert")
         .order_by("next_attempt_at")
         .values_list("next_attempt_at", flat=True)[:1]
     )

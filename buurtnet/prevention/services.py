@@ -21,7 +21,7 @@ from buurtnet.networks.models import Municipality, Network, NetworkKind, PoliceZ
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
 from buurtnet.plans.models import MessageKind
-from buurtnet.private_files import StorageUnavailable, reaching_storage
+from buurtnet.private_files import storing
 from buurtnet.reports import photos
 
 from . import markdown
@@ -117,21 +117,12 @@ def _store_image(tip: Tip, image: photos.CleanPhoto) -> None:
     """Write the tip's image; when the private storage does not answer, the form says so and
     save_tip's transaction rolls back: the tip is not saved."""
     name = f"tip.{image.extension}"
-    try:
-        with reaching_storage("write", name):
-            tip.image.save(name, ContentFile(image.content), save=False)
-    except StorageUnavailable as exc:
-        raise ValidationError(
-            {
-                "image": [
-                    _(
-                        "The image could not be stored just now, so the tip was not saved. "
-                        "Try again in a few minutes."
-                    )
-                ]
-            },
-            code="storage_unavailable",
-        ) from exc
+    message = _(
+        "The image could not be stored just now, so the tip was not saved. "
+        "Try again in a few minutes."
+    )
+    with storing(name, message, field="image"):
+        tip.image.save(name, ContentFile(image.content), save=False)
 
 
 def _municipality_for(person: Person, zone: PoliceZone, wanted: int | None) -> int | None:

@@ -11,7 +11,6 @@ import logging
 import os
 import runpy
 import secrets
-import socket
 import subprocess
 import sys
 import uuid
@@ -26,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from moto.server import ThreadedMotoServer
 
+from buurtnet.delivery.tests.throwaway import free_port
 from buurtnet.insights import report_services
 from buurtnet.insights.models import ReportStatus, YearlyReport
 from buurtnet.networks.tests.factories import MembershipFactory
@@ -71,10 +71,7 @@ def storages_for(env: dict[str, str]) -> dict:
 
 def dead_endpoint() -> str:
     """An address where nothing listens: connections are refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 @dataclass
