@@ -414,7 +414,7 @@ PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "privat
 S3_BUCKET = os.environ.get("S3_BUCKET", "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {"BACKEND": "buurtnet.private_files.PrivateStorage"},
+    "private": {"BACKEND": "buurtnet.common.private_files.PrivateStorage"},
     "staticfiles": {"BACKEND": STATICFILES_BACKEND},
 }
 if S3_BUCKET:
@@ -422,7 +422,7 @@ if S3_BUCKET:
 
     _s3_endpoint = os.environ.get("S3_ENDPOINT_URL", "")
     STORAGES["private"] = {
-        "BACKEND": "buurtnet.private_files.PrivateS3Storage",
+        "BACKEND": "buurtnet.common.private_files.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             "endpoint_url": _s3_endpoint or None,

@@ -30,7 +30,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from buurtnet import limits
+from buurtnet.common import limits
 from buurtnet.delivery.services import notify_person
 from buurtnet.networks import geo
 from buurtnet.networks.models import Membership, MembershipStatus, Network, PoliceZone, Role

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from buurtnet.audit import services as audit
-from buurtnet.form_errors import apply_errors
+from buurtnet.common.form_errors import apply_errors
 from buurtnet.networks.maps import build_map
 from buurtnet.networks.models import Network, PoliceZone
 from buurtnet.networks.permissions import Standing

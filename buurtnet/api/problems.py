@@ -17,7 +17,7 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from buurtnet.limits import RateLimited
+from buurtnet.common.limits import RateLimited
 
 CONTENT_TYPE = "application/problem+json"
 # Problem types are listed in docs/api.md. "about:blank" would do, but a named type lets a
@@ -154,7 +154,7 @@ def install(api) -> None:
         return problem_response(exc, request)
 
     def on_django_validation(request, exc: DjangoValidationError):
-        if isinstance(exc, RateLimited):  # a limit of buurtnet.limits: 429, not 422
+        if isinstance(exc, RateLimited):  # a limit of buurtnet.common.limits: 429, not 422
             limited = Problem(
                 429,
                 _("Too many requests"),

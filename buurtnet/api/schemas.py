@@ -9,7 +9,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, field_validator
 from pydantic_core import PydanticCustomError
 
-from buurtnet.form_fields import is_control
+from buurtnet.common.form_fields import is_control
 from buurtnet.messaging.models import MESSAGE_BODY_MAX
 
 from .pagination import page_of
@@ -44,7 +44,7 @@ def check_text(value: Any) -> None:
 
 def single_line_error(value: str) -> str | None:
     """Why this is not text on one line, or None: the rule of every form
-    (buurtnet.form_fields.is_control)."""
+    (buurtnet.common.form_fields.is_control)."""
     for char in value:
         if is_control(char, multiline=False):
             return _(

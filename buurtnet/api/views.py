@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from buurtnet.form_errors import apply_errors
+from buurtnet.common.form_errors import apply_errors
 
 from . import services
 from .forms import TokenForm

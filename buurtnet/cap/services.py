@@ -39,7 +39,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
 
-from buurtnet.form_fields import fold_to_line, without_control_characters
+from buurtnet.common.form_fields import fold_to_line, without_control_characters
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging import targets
 from buurtnet.messaging.models import Message, MessageStatus, MessageText, TargetKind

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from buurtnet.form_errors import apply_errors
+from buurtnet.common.form_errors import apply_errors
 from buurtnet.networks.models import PoliceZone
 from buurtnet.networks.permissions import Standing
 

@@ -13,6 +13,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Buurtnet")
 
     def ready(self) -> None:
-        from buurtnet.form_fields import install_text_rules
+        from buurtnet.common.form_fields import install_text_rules
 
         install_text_rules()

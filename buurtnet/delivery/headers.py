@@ -6,11 +6,11 @@ outside systems (a CAP headline) may hold one, so every header built from such t
 through `one_line()` and a message never fails for it.
 
 `one_line` is the project's one rule for text made fit for a single line,
-`buurtnet.form_fields.fold_to_line`: runs of white space (line breaks included) become one
+`buurtnet.common.form_fields.fold_to_line`: runs of white space (line breaks included) become one
 space, and other control and invisible format characters (a bidirectional override that
 shows "gpj.exe" as "exe.jpg") are removed.
 """
 
-from buurtnet.form_fields import fold_to_line as one_line
+from buurtnet.common.form_fields import fold_to_line as one_line
 
 __all__ = ["one_line"]

@@ -18,7 +18,7 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django_tasks import default_task_backend
 
-from buurtnet.reconnect import after_commit
+from buurtnet.common.reconnect import after_commit
 
 from .models import Delivery, DeliveryState
 from .queues import queue_for_kind, route

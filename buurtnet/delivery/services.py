@@ -11,9 +11,9 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import translation
 
+from buurtnet.common.reconnect import after_commit
 from buurtnet.people.models import Channel, Person
 from buurtnet.people.phones import can_receive_sms
-from buurtnet.reconnect import after_commit
 
 from . import tasks
 from .queues import ALERTS, NOTICES, route

@@ -18,10 +18,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from buurtnet.common.markdown import to_text
 from buurtnet.delivery.channels.email import site_domain
 from buurtnet.networks.models import Membership, MembershipStatus
 from buurtnet.people.models import Person
-from buurtnet.prevention.markdown import to_text
 
 from .models import CalendarKey, Meeting, MeetingStatus
 

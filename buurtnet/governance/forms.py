@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from buurtnet.form_errors import apply_errors
+from buurtnet.common.form_errors import apply_errors
 from buurtnet.networks.models import Municipality, NetworkKind
 
 from .models import (

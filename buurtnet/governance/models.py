@@ -16,8 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from buurtnet.common.private_files import private_storage
 from buurtnet.networks.models import Network, Role
-from buurtnet.private_files import private_storage
 
 PERSON = settings.AUTH_USER_MODEL
 # The Belgian framework gives a removed coordinator three weeks to appeal.

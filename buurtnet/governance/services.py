@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from buurtnet.audit import services as audit
+from buurtnet.common.private_files import storing
 from buurtnet.delivery.services import notify_person
 from buurtnet.networks import geo
 from buurtnet.networks.models import (
@@ -38,7 +39,6 @@ from buurtnet.networks.models import (
 from buurtnet.networks.permissions import Action, Standing
 from buurtnet.people.models import Person
 from buurtnet.plans.services import effective_plan, effective_plans
-from buurtnet.private_files import storing
 
 from .models import (
     APPEAL_DAYS,
@@ -314,7 +314,7 @@ def draft_agreement(
     """Freeze the agreement with its annexes (the charter and the plan as they are now) as a
     PDF; an unsigned earlier version is replaced. The parties are asked to sign. A changed
     charter becomes the BIN's charter, in a new version, with the agreement."""
-    from buurtnet.prevention.markdown import without_controls
+    from buurtnet.common.markdown import without_controls
 
     from . import documents
 
@@ -1757,7 +1757,7 @@ def write_minutes(meeting: Meeting, by: Person, text: str) -> Meeting:
         )
     if not text.strip():
         raise ValidationError({"minutes": [_("Write the minutes.")]})
-    from buurtnet.prevention.markdown import without_controls
+    from buurtnet.common.markdown import without_controls
 
     meeting.minutes = without_controls(text.strip())
     meeting.minutes_written_by = by

@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from buurtnet.audit import services as audit
-from buurtnet.form_errors import apply_errors
+from buurtnet.common.form_errors import apply_errors
+from buurtnet.common.markdown import to_html
+from buurtnet.common.private_files import pdf_download
 from buurtnet.networks.maps import build_map
 from buurtnet.networks.models import (
     Membership,
@@ -31,8 +33,6 @@ from buurtnet.networks.models import (
 )
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
-from buurtnet.prevention.markdown import to_html
-from buurtnet.private_files import pdf_download
 
 from . import calendar, services
 from .forms import (

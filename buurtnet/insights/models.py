@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from buurtnet.private_files import private_storage
+from buurtnet.common.private_files import private_storage
 
 
 class ReportStatus(models.TextChoices):

@@ -18,6 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from buurtnet.common.private_files import StorageUnavailable, delete_files, reaching_storage
+from buurtnet.common.reconnect import after_commit
 from buurtnet.governance.documents import local_date
 from buurtnet.governance.models import (
     Consultation,
@@ -36,8 +38,6 @@ from buurtnet.networks.models import (
 )
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
-from buurtnet.private_files import StorageUnavailable, delete_files, reaching_storage
-from buurtnet.reconnect import after_commit
 
 from . import figures
 from .figures import Period, Series

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.http import require_GET
 
-from buurtnet.form_errors import apply_errors
+from buurtnet.common.form_errors import apply_errors
+from buurtnet.common.private_files import pdf_download
 from buurtnet.networks.models import Municipality, Network
-from buurtnet.private_files import pdf_download
 
 from . import report_services as services
 from .models import YearlyReport

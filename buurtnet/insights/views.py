@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from buurtnet.csv_export import csv_response
+from buurtnet.common.csv_export import csv_response
 from buurtnet.governance.services import can_oversee, overseen_networks
 from buurtnet.networks.models import Network, PoliceZone
 from buurtnet.networks.permissions import Action, Standing

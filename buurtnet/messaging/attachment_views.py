@@ -5,8 +5,8 @@ import mimetypes
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
+from buurtnet.common.private_files import download
 from buurtnet.people.models import Person
-from buurtnet.private_files import download
 
 from . import services
 from .models import Message, MessageStatus, Recipient

@@ -24,7 +24,7 @@ from pathlib import PurePosixPath
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from buurtnet.private_files import clean_filename
+from buurtnet.common.private_files import clean_filename
 
 from . import content_check
 from .pdf_reader import read_pdf

@@ -17,10 +17,10 @@ from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
+from buurtnet.common.markdown import without_controls
 from buurtnet.networks.models import JOINABLE_STATUSES, Network
 from buurtnet.plans.models import MessageKind
 from buurtnet.prevention.feeds import LANGUAGES
-from buurtnet.prevention.markdown import without_controls
 
 from .models import Message, MessageStatus, MessageText
 

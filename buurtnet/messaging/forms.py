@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from buurtnet.form_fields import IdChoiceField
+from buurtnet.common.form_fields import IdChoiceField
 from buurtnet.networks.models import Municipality, Network, NetworkKind
 from buurtnet.people.models import Language
 from buurtnet.plans.models import MessageKind

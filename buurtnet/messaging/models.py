@@ -13,8 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from buurtnet.common.private_files import clean_filename, private_storage
 from buurtnet.plans.models import MessageKind
-from buurtnet.private_files import clean_filename, private_storage
 
 # What a stored attachment may be called on disk; anything else is stored without extension.
 STORED_SUFFIXES = frozenset(

@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from buurtnet.common.private_files import StorageUnavailable, reaching_storage
 from buurtnet.delivery.channels import Envelope
 from buurtnet.delivery.headers import one_line
 from buurtnet.delivery.services import render_plain
-from buurtnet.private_files import StorageUnavailable, reaching_storage
 
 from .models import Message
 

@@ -16,7 +16,8 @@ from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Out
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from buurtnet import limits
+from buurtnet.common import limits
+from buurtnet.common.private_files import storing
 from buurtnet.delivery import outbox
 from buurtnet.delivery.models import Delivery, DeliveryState
 from buurtnet.delivery.services import notify_person
@@ -27,7 +28,6 @@ from buurtnet.people.models import Channel, Person
 from buurtnet.people.phones import normalize_phone
 from buurtnet.plans.models import POLICE_ROLES, MessageKind, PoliceRoute, SenderRole
 from buurtnet.plans.services import EffectivePlan, effective_plans, sender_roles
-from buurtnet.private_files import storing
 from buurtnet.webhooks import services as webhooks
 
 from . import attachments, content_check, sms_segments, targets

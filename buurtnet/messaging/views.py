@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from buurtnet.common.form_errors import apply_errors
 from buurtnet.delivery.models import DeliveryState
-from buurtnet.form_errors import apply_errors
 from buurtnet.networks.maps import build_map
 from buurtnet.networks.models import Network, Role
 from buurtnet.networks.permissions import Standing

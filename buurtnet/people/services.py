@@ -11,9 +11,9 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from buurtnet.common.reconnect import after_commit
 from buurtnet.delivery.queues import route
 from buurtnet.delivery.services import enqueue_sms
-from buurtnet.reconnect import after_commit
 
 from . import tasks
 from .models import Channel, Person, PhoneVerification

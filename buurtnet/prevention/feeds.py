@@ -8,9 +8,9 @@ from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from buurtnet.common import markdown
 from buurtnet.networks.models import PoliceZone
 
-from . import markdown
 from .models import Tip, TipStatus
 
 LANGUAGES = ("nl", "fr", "en")

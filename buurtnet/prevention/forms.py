@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from buurtnet.form_fields import IdChoiceField
+from buurtnet.common.form_fields import IdChoiceField
 from buurtnet.networks.models import Municipality, NetworkKind
 from buurtnet.people.models import Language
 from buurtnet.reports.forms import LOCAL_MINUTE

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from buurtnet.private_files import private_storage
+from buurtnet.common.private_files import private_storage
 
 
 class Theme(models.TextChoices):

@@ -13,6 +13,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from buurtnet.common import markdown, photos
+from buurtnet.common.private_files import storing
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging import sms_segments
 from buurtnet.messaging.models import Recipient
@@ -21,10 +23,7 @@ from buurtnet.networks.models import Municipality, Network, NetworkKind, PoliceZ
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
 from buurtnet.plans.models import MessageKind
-from buurtnet.private_files import storing
-from buurtnet.reports import photos
 
-from . import markdown
 from .models import (
     Campaign,
     CampaignSend,

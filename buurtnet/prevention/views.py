@@ -8,11 +8,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from buurtnet import private_files
-from buurtnet.form_errors import apply_errors
+from buurtnet.common import markdown, private_files
+from buurtnet.common.form_errors import apply_errors
 from buurtnet.networks.models import PoliceZone
 
-from . import markdown, services
+from . import services
 from .forms import CampaignForm, SearchForm, TipForm
 from .models import Campaign, Theme, Tip, TipStatus
 

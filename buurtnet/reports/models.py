@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # PrivateStorage is named here by the migrations made before STORAGES["private"] existed.
-from buurtnet.private_files import PrivateStorage, private_storage  # noqa: F401
+from buurtnet.common.private_files import PrivateStorage, private_storage  # noqa: F401
 
 
 class ReportCategory(models.Model):

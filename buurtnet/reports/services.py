@@ -21,8 +21,10 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from buurtnet import limits
 from buurtnet.audit import services as audit
+from buurtnet.common import limits
+from buurtnet.common import photos as photo_files
+from buurtnet.common.private_files import StorageUnavailable, delete_files, reaching_storage
 from buurtnet.delivery.services import notify_person
 from buurtnet.messaging import content_check, sms_segments
 from buurtnet.messaging import services as messaging
@@ -40,10 +42,8 @@ from buurtnet.people.models import Person
 from buurtnet.plans.defaults import DEFAULT_PLAN
 from buurtnet.plans.models import MessageKind, SenderRole
 from buurtnet.plans.services import effective_plan, sender_roles
-from buurtnet.private_files import StorageUnavailable, delete_files, reaching_storage
 from buurtnet.webhooks import services as webhooks
 
-from . import photos as photo_files
 from .defaults import DEFAULT_CATEGORIES, OTHER
 from .models import (
     TRANSITIONS,

@@ -6,9 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from buurtnet import private_files
 from buurtnet.audit import services as audit
-from buurtnet.form_errors import apply_errors
+from buurtnet.common import private_files
+from buurtnet.common.form_errors import apply_errors
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging.models import Reply
 from buurtnet.networks.maps import build_map

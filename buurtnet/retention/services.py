@@ -17,11 +17,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from buurtnet.audit.services import retention_days as audit_retention_days
+from buurtnet.common.private_files import StorageUnavailable, delete_files
 from buurtnet.delivery.models import Delivery, OutboxMessage
 from buurtnet.messaging.models import Message, MessageText, Recipient, Reply
 from buurtnet.networks.models import Membership, MembershipStatus, PoliceZone
 from buurtnet.networks.permissions import Standing
-from buurtnet.private_files import StorageUnavailable, delete_files
 from buurtnet.reports.models import Report, ReportEvent, ReportPhoto, ReportStatus
 
 from .models import RetentionPolicy

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from buurtnet.absences.services import settings_for as absence_settings_for
-from buurtnet.form_errors import apply_errors
+from buurtnet.common.form_errors import apply_errors
 from buurtnet.networks.models import PoliceZone
 
 from . import services

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from buurtnet.form_errors import apply_errors
+from buurtnet.common.form_errors import apply_errors
 from buurtnet.networks.models import Network, PoliceZone
 
 from . import services

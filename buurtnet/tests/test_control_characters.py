@@ -1,5 +1,5 @@
 """Control characters in text fields are refused in every app by one rule
-(buurtnet.form_fields.install_text_rules): one-line fields take no line break at all,
+(buurtnet.common.form_fields.install_text_rules): one-line fields take no line break at all,
 multi-line fields (text areas, model TextFields) take line breaks and tabs only."""
 
 import pytest
@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from buurtnet.cap.models import CapFeed
-from buurtnet.form_fields import MULTILINE_MODEL_FIELDS
+from buurtnet.common.form_fields import MULTILINE_MODEL_FIELDS
 from buurtnet.governance.models import Meeting
 from buurtnet.governance.tests.test_views import form_data as meeting_data
 from buurtnet.messaging.models import Message

@@ -47,7 +47,7 @@ import sys
 from django.conf import settings
 settings.configure(USE_I18N=False)
 from buurtnet.messaging.content_check import check_text
-from buurtnet.prevention.markdown import to_text
+from buurtnet.common.markdown import to_text
 n = {length}
 check = {check}
 check({text})

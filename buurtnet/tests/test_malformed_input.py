@@ -5,7 +5,7 @@ Each form is found on its page (the field names are read from the HTML, so a fie
 later is fed junk too) and posted back with values drawn by hypothesis: huge and negative
 numbers, NaN, control characters, very long text, lists, scripts, SQL fragments. Whatever
 a form accepts, no one-line text field of a saved row holds a line break or another control
-character (buurtnet.form_fields.install_text_rules).
+character (buurtnet.common.form_fields.install_text_rules).
 """
 
 import re
@@ -17,7 +17,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from buurtnet.form_fields import MULTILINE_MODEL_FIELDS, has_control_characters
+from buurtnet.common.form_fields import MULTILINE_MODEL_FIELDS, has_control_characters
 from buurtnet.governance.tests.sites import minutes_url as governance_minutes_url
 from buurtnet.networks.tests.test_views import log_in
 from buurtnet.surveys.tests import sites as survey_sites

@@ -25,13 +25,13 @@ from django.urls import reverse
 from django.utils import timezone
 from moto.server import ThreadedMotoServer
 
+from buurtnet.common.private_files import PrivateS3Storage, PrivateStorage, private_storage
 from buurtnet.delivery.tests.throwaway import free_port
 from buurtnet.insights import report_services
 from buurtnet.insights.models import ReportStatus, YearlyReport
 from buurtnet.networks.tests.factories import MembershipFactory
 from buurtnet.networks.tests.test_views import log_in
 from buurtnet.people.tests.factories import PersonFactory
-from buurtnet.private_files import PrivateS3Storage, PrivateStorage, private_storage
 from buurtnet.reports.models import Report, ReportPhoto
 from buurtnet.reports.tests.test_reports import file, form_data, jpeg_with_gps
 from buurtnet.retention.tests.test_retention import DAY, closed_report, purge_at
@@ -137,7 +137,7 @@ def photo_url(report: Report) -> str:
 
 def test_with_s3_bucket_set_private_files_use_s3_with_private_objects_and_signed_urls():
     private = storages_for(s3_env("http://127.0.0.1:9", "zone-files"))["private"]
-    assert private["BACKEND"] == "buurtnet.private_files.PrivateS3Storage"
+    assert private["BACKEND"] == "buurtnet.common.private_files.PrivateS3Storage"
     options = private["OPTIONS"]
     assert (options["bucket_name"], options["region_name"]) == ("zone-files", REGION)
     assert options["default_acl"] is None
@@ -157,7 +157,7 @@ def test_empty_s3_keys_leave_the_credentials_to_boto3s_own_chain():
 
 def test_without_s3_bucket_private_files_stay_in_the_local_folder():
     private = storages_for({"S3_BUCKET": ""})["private"]
-    assert private == {"BACKEND": "buurtnet.private_files.PrivateStorage"}
+    assert private == {"BACKEND": "buurtnet.common.private_files.PrivateStorage"}
 
 
 def test_the_local_default_writes_under_private_media_root(world, now_sends, settings):
@@ -227,7 +227,7 @@ def test_a_photo_download_answers_503_when_the_storage_is_down(
     report = file(world, now_sends, photos=[jpeg_with_gps()])
     storage_goes_down(settings, bucket)
     log_in(client, world.officer)
-    with caplog.at_level(logging.WARNING, logger="buurtnet.private_files"):
+    with caplog.at_level(logging.WARNING, logger="buurtnet.common.private_files"):
         answer = client.get(photo_url(report))
     assert answer.status_code == 503
     assert answer["Retry-After"] == "60"

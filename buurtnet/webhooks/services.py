@@ -23,10 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import default_task_backend
 
+from buurtnet.common.reconnect import after_commit
 from buurtnet.networks.models import PoliceZone
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
-from buurtnet.reconnect import after_commit
 
 from . import addresses
 from .models import (

@@ -3,9 +3,9 @@
 from django.http import HttpRequest
 from ninja import Field, Query, Router
 
+from buurtnet.common.markdown import to_html
 from buurtnet.networks.models import PoliceZone
 from buurtnet.prevention import services as prevention
-from buurtnet.prevention.markdown import to_html
 from buurtnet.prevention.models import Tip
 
 from ..auth import require_scope

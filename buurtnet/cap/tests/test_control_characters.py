@@ -2,7 +2,7 @@
 mended, not refused: a message title must be one line (it becomes an e-mail subject)."""
 
 from buurtnet.cap import services
-from buurtnet.form_fields import has_control_characters
+from buurtnet.common.form_fields import has_control_characters
 
 from .conftest import cap_alert
 

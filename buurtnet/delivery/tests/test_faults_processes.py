@@ -235,7 +235,7 @@ def test_a_postgresql_restart_mid_fan_out_loses_nothing_and_the_processes_reconn
 
 def outage_after(answers: list[list[str]]):
     """An Outage whose probe answers from the list and that does not really sleep."""
-    from buurtnet.reconnect import Outage
+    from buurtnet.common.reconnect import Outage
 
     waits: list[float] = []
     probe = iter(answers)
@@ -247,7 +247,7 @@ def test_an_outage_is_logged_once_when_lost_and_once_when_back(db, caplog):
 
     outage, waits = outage_after([["database"]] * 6 + [[]])
     assert outage.ride_out(OperationalError("server closed the connection unexpectedly"))
-    lines = [r.getMessage() for r in caplog.records if r.name == "buurtnet.reconnect"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "buurtnet.common.reconnect"]
     assert len(lines) == 2
     assert "lost the connection to database" in lines[0]
     assert "database back after" in lines[1]

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from buurtnet.csv_export import neutralise
+from buurtnet.common.csv_export import neutralise
 from buurtnet.networks.tests.test_views import log_in
 
 from .test_dashboard import period_query

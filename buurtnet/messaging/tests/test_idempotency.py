@@ -14,8 +14,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from buurtnet.common.limits import RateLimited
 from buurtnet.delivery.models import Delivery, OutboxMessage
-from buurtnet.limits import RateLimited
 from buurtnet.messaging import services
 from buurtnet.messaging.models import Message, MessageStatus
 from buurtnet.networks.tests.test_views import log_in

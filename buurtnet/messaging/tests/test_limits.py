@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from buurtnet.api.tests.conftest import make_token
+from buurtnet.common.limits import RateLimited
 from buurtnet.delivery.models import OutboxMessage
-from buurtnet.limits import RateLimited
 from buurtnet.messaging import services
 from buurtnet.messaging.models import Message, MessageNetwork, Recipient, Reply
 from buurtnet.networks.tests.test_views import log_in

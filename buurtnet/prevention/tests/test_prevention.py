@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from buurtnet.common import markdown
 from buurtnet.delivery.simulator import SimulatorServer
 from buurtnet.delivery.tests.smtp_sink import SmtpSink
 from buurtnet.messaging.models import Message, Recipient
@@ -17,7 +18,7 @@ from buurtnet.networks.tests.factories import MembershipFactory
 from buurtnet.networks.tests.test_views import log_in
 from buurtnet.people.tests.factories import PersonFactory
 from buurtnet.plans import services as plans
-from buurtnet.prevention import markdown, services
+from buurtnet.prevention import services
 from buurtnet.prevention.models import Campaign, CampaignSend, Tip, TipStatus
 from buurtnet.prevention.services import CampaignInput, TipInput
 

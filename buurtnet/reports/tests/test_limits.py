@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from buurtnet.api.tests.conftest import make_token
+from buurtnet.common.limits import RateLimited
 from buurtnet.delivery.models import OutboxMessage
-from buurtnet.limits import RateLimited
 from buurtnet.messaging.models import Message
 from buurtnet.networks.tests.factories import MembershipFactory
 from buurtnet.networks.tests.test_views import log_in

@@ -16,8 +16,8 @@ from django.utils import translation
 from PIL import Image, ImageCms, ImageFile
 from PIL.PngImagePlugin import PngInfo
 
-from buurtnet.reports import photos
-from buurtnet.reports.photos import CleanPhoto, clean_photo, decoded_bytes
+from buurtnet.common import photos
+from buurtnet.common.photos import CleanPhoto, clean_photo, decoded_bytes
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112

@@ -27,8 +27,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.crypto import get_random_string
 
+from buurtnet.common.reconnect import CONNECTION_ERRORS, Outage
 from buurtnet.operations.beats import worker_beating
-from buurtnet.reconnect import CONNECTION_ERRORS, Outage
 
 from ...queues import QUEUES
 

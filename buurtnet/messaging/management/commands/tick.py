@@ -6,7 +6,7 @@ Run it every few seconds next to the workers (`manage.py tick --every 10`, as
 run twice or from two machines at once.
 
 A lost database, broker or cache (a restart) does not stop the loop: it logs it once,
-reconnects with back-off, logs when it is back and goes on (`buurtnet.reconnect`). Run once
+reconnects with back-off, logs when it is back and goes on (`buurtnet.common.reconnect`). Run once
 (from cron), it exits with an error instead.
 
 Each step that ran leaves one row in `operations.PeriodicRun` (one upsert per step and pass):
@@ -26,6 +26,7 @@ from buurtnet.absences.services import purge as purge_absences
 from buurtnet.absences.services import tell_residents
 from buurtnet.audit.services import purge as purge_audit
 from buurtnet.cap.services import poll_sources as import_cap_feeds
+from buurtnet.common.reconnect import Outage, ServiceUnavailable, close_stale_connections
 from buurtnet.delivery.outbox import recover
 from buurtnet.governance.services import apply_due_role_changes, remind_overdue, sync_all_dormancy
 from buurtnet.insights.figures import settle as settle_figures
@@ -33,7 +34,6 @@ from buurtnet.messaging.services import dispatch_due, flag_overdue_forwards
 from buurtnet.operations.errors import short_error
 from buurtnet.operations.models import PeriodicRun
 from buurtnet.prevention.services import send_due as send_due_campaigns
-from buurtnet.reconnect import Outage, ServiceUnavailable, close_stale_connections
 from buurtnet.reports.services import flag_overdue_reports
 from buurtnet.retention.services import purge_if_due as purge_by_retention
 from buurtnet.surveys.services import send_due as send_due_surveys

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.http import HttpResponse
 
-from buurtnet.private_files import content_disposition
+from buurtnet.common.private_files import content_disposition
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
