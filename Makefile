@@ -42,6 +42,7 @@ browser:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run -v0
 
 format: install

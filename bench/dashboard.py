@@ -96,8 +96,8 @@ def seed_year(per_week: int) -> dict[str, int]:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from buurtnet.core.management.commands import seed_demo
     from buurtnet.messaging.models import ForwardStage, Message, MessageNetwork
-    from buurtnet.networks.management.commands import seed_demo
     from buurtnet.networks.models import Network, NetworkStatus, PoliceZone
     from buurtnet.people.models import Person
 
@@ -223,10 +223,10 @@ def run_backend(args) -> int:
     from django.db import connection
     from django.test import Client
 
+    from buurtnet.core.management.commands import seed_demo
     from buurtnet.insights import figures
-    from buurtnet.networks.management.commands import seed_demo
+    from buurtnet.networks.middleware import SESSION_KEY
     from buurtnet.networks.models import MembershipChange, PoliceZone
-    from buurtnet.people.middleware import SESSION_KEY
     from buurtnet.people.models import Person
 
     print(f"\n=== dashboard, {args.backend}: {connection.vendor} ===", flush=True)

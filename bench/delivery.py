@@ -817,10 +817,10 @@ class Bench:
         from django.db.models import Count
         from django.test.utils import CaptureQueriesContext
 
+        from buurtnet.core.management.commands.seed_demo import ZONE_EMAIL
         from buurtnet.delivery import outbox
         from buurtnet.delivery.models import Delivery
         from buurtnet.messaging.services import Draft, submit
-        from buurtnet.networks.management.commands.seed_demo import ZONE_EMAIL
         from buurtnet.people.models import Person
 
         run = Run(size, worker_count)
@@ -1026,10 +1026,10 @@ class Bench:
         import httpx
         from django.db.models import Count
 
+        from buurtnet.core.management.commands.seed_demo import ZONE_EMAIL
         from buurtnet.delivery.models import PENDING_STATES, Delivery
         from buurtnet.messaging.models import Message, MessageStatus
         from buurtnet.messaging.services import Draft, submit
-        from buurtnet.networks.management.commands.seed_demo import ZONE_EMAIL
         from buurtnet.people.models import Person
 
         tag = f"{size}"
@@ -1166,11 +1166,11 @@ class Bench:
         from django.db import connection
         from django.db.models import Min
 
+        from buurtnet.core.management.commands.seed_demo import ZONE_EMAIL
         from buurtnet.delivery import outbox
         from buurtnet.delivery.models import PENDING_STATES, Delivery
         from buurtnet.messaging.models import Message, MessageStatus
         from buurtnet.messaging.services import Draft, submit
-        from buurtnet.networks.management.commands.seed_demo import ZONE_EMAIL
         from buurtnet.people.models import Person
 
         tag = f"{size}"
@@ -1277,7 +1277,7 @@ class Bench:
         return [ids[len(ids) // 2]]
 
     def officer_of(self, network_id: int):
-        from buurtnet.networks.management.commands.seed_demo import ZONE_EMAIL
+        from buurtnet.core.management.commands.seed_demo import ZONE_EMAIL
         from buurtnet.networks.models import Membership, Role
         from buurtnet.people.models import Person
 

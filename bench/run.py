@@ -162,9 +162,9 @@ def run_backend(args) -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from buurtnet.networks.management.commands import seed_demo
+    from buurtnet.core.management.commands import seed_demo
+    from buurtnet.networks.middleware import SESSION_KEY
     from buurtnet.networks.models import Membership, MembershipStatus, Network, Role
-    from buurtnet.people.middleware import SESSION_KEY
     from buurtnet.people.models import Person
 
     print(f"\n=== {args.backend}: {connection.vendor} {connection.settings_dict['NAME']} ===")

@@ -97,7 +97,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "buurtnet.people.middleware.StaffSecondFactorMiddleware",
+    "buurtnet.networks.middleware.StaffSecondFactorMiddleware",
     "buurtnet.security.SecurityHeadersMiddleware",
 ]
 
@@ -271,7 +271,7 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 # Members stay logged in on their own phone for two weeks; police and staff sessions end
-# after STAFF_SESSION_SECONDS (see people.signals).
+# after STAFF_SESSION_SECONDS (see networks.receivers).
 SESSION_COOKIE_AGE = 14 * 24 * 3600
 STAFF_SESSION_SECONDS = int(os.environ.get("STAFF_SESSION_SECONDS", str(10 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
@@ -371,6 +371,10 @@ PROVIDER_PAUSE_MAX_SECONDS = float(os.environ.get("PROVIDER_PAUSE_MAX_SECONDS", 
 # How long a delivery keeps waiting for a provider that is down, in minutes after its
 # message was sent (the plan rule's response time if longer); then it fails and falls back.
 DELIVERY_VALID_MINUTES = float(os.environ.get("DELIVERY_VALID_MINUTES", "360"))
+# Notices (what one person is told outside a message, delivery/notices.py) are deleted with
+# their deliveries after this many days; those holding a code after this many hours.
+NOTICE_RETENTION_DAYS = int(os.environ.get("NOTICE_RETENTION_DAYS", "30"))
+NOTICE_CODE_RETENTION_HOURS = int(os.environ.get("NOTICE_CODE_RETENTION_HOURS", "24"))
 # The outbox page shows every message the installation "sent"; only on a local demo.
 OUTBOX_PAGE_ENABLED = env_bool("OUTBOX_PAGE_ENABLED", DEBUG)
 

@@ -25,7 +25,7 @@ urlpatterns = [
     path("reports/", include("buurtnet.reports.urls")),
     path("prevention/", include("buurtnet.prevention.urls")),
     path("absences/", include("buurtnet.absences.urls")),
-    path("audit/", include("buurtnet.audit.urls")),
+    path("audit/", include("buurtnet.privacy.audit_urls")),
     path("retention/", include("buurtnet.retention.urls")),
     path("privacy/", include("buurtnet.privacy.urls")),
     path("governance/", include("buurtnet.governance.urls")),

@@ -28,8 +28,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from buurtnet.networks.middleware import SESSION_KEY as SECOND_FACTOR_OK  # noqa: E402
 from buurtnet.networks.models import Membership, PoliceZone  # noqa: E402
-from buurtnet.people.middleware import SESSION_KEY as SECOND_FACTOR_OK  # noqa: E402
 from buurtnet.people.models import Person  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"

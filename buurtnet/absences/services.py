@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from buurtnet.common import limits
+from buurtnet.delivery import notices
 from buurtnet.delivery.services import notify_person
 from buurtnet.networks import geo
 from buurtnet.networks.models import Membership, MembershipStatus, Network, PoliceZone, Role
@@ -526,6 +527,8 @@ def tell_residents(today: date | None = None) -> int:
                     person,
                     "absences/email/ended",
                     {"absence": absence, "passes": moments, "count": len(moments)},
+                    kind=notices.ABSENCE,
+                    key=f"absence-ended-{absence.pk}",
                 )
             told += 1
     return told

@@ -25,9 +25,9 @@ from django.utils.translation import ngettext
 
 from buurtnet.audit import services as audit
 from buurtnet.audit.models import AuditAction
+from buurtnet.networks.middleware import SECOND_FACTOR_TYPES
 from buurtnet.networks.models import Membership, MembershipStatus, MunicipalPartner, ZoneStaff
 from buurtnet.networks.permissions import Standing
-from buurtnet.people.middleware import SECOND_FACTOR_TYPES
 
 from .models import TOKEN_PREFIX, ApiToken, hash_token
 
@@ -58,7 +58,7 @@ def staff_token_days() -> int:
 
 
 def must_use_second_factor(person) -> bool:
-    """The site makes this person log in with a second factor (people.middleware)."""
+    """The site makes this person log in with a second factor (networks.middleware)."""
     return Standing.of(person).is_police_or_staff
 
 

@@ -5,13 +5,16 @@ entry cannot be written the request fails, because an unlogged read of personal 
 not allowed. It never stores what someone typed (a search may be a name): only that a
 search happened and how many it found.
 
-The address an entry comes from is REMOTE_ADDR. Behind a reverse proxy set
-`TRUSTED_PROXY_COUNT` to the number of proxies in front of Django that append to
-X-Forwarded-For; the client is then the address that many places from the right.
-X-Forwarded-For is never read without that setting (anyone can send the header).
+The address an entry comes from is the request's client address (`buurtnet.common.client_ip`
+says how a reverse proxy is trusted).
+
+The audit app sits below the networks (they write entries), so it cannot ask a person's
+`Standing` itself: in which capacity an actor acted is answered by the function the networks
+register (`register_actor_labeller`), and the audit-log page, which shows entries by zone, is
+`buurtnet.privacy.audit_views`.
 """
 
-import ipaddress
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 
@@ -20,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from buurtnet.networks.permissions import Standing
+from buurtnet.common.client_ip import client_ip
 
 from .models import ActorLabel, AuditAction, AuditEvent
 
@@ -33,25 +36,12 @@ PURGE_SETTING = "buurtnet.audit_purge"
 # receive the request (a status change, a plan approval). Set on request_started.
 _request_ip: ContextVar[str | None] = ContextVar("audit_request_ip", default=None)
 
+# (actor, network or None, zone id or None) -> an ActorLabel; see register_actor_labeller.
+ActorLabeller = Callable[[object, object, int | None], str]
+_actor_labeller: ActorLabeller | None = None
+
 
 # --- Where a request comes from ---------------------------------------------------------------
-
-
-def _valid_ip(value: str | None) -> str | None:
-    try:
-        return str(ipaddress.ip_address((value or "").strip()))
-    except ValueError:
-        return None
-
-
-def client_ip(meta) -> str | None:
-    """The client's address from a request's META (or a WSGI environ)."""
-    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    if proxies:
-        hops = [h for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-        if len(hops) >= proxies:
-            return _valid_ip(hops[-proxies])
-    return _valid_ip(meta.get("REMOTE_ADDR"))
 
 
 def request_started(sender, environ=None, scope=None, **kwargs) -> None:
@@ -73,28 +63,20 @@ def request_finished(sender, **kwargs) -> None:
 # --- Writing ------------------------------------------------------------------------------------
 
 
+def register_actor_labeller(labeller: ActorLabeller) -> None:
+    """Called once at start-up by the networks app, which knows roles (its `Standing`)."""
+    global _actor_labeller
+    _actor_labeller = labeller
+
+
 def actor_label(actor, network=None, zone_id: int | None = None) -> str:
-    """In which capacity the actor acted here: their role in the BIN, else their zone or
-    municipality, else platform admin. Uses the cached Standing (no queries in a view)."""
+    """In which capacity the actor acted here (their role in the BIN, staff of the zone,
+    platform admin…), as the registered labeller says; the system when nobody acted."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return ActorLabel.SYSTEM
-    standing = Standing.of(actor)
-    role = standing.role_in(network) if network is not None else None
-    if role:
-        return role
-    if zone_id is not None and zone_id in standing.zone_ids:
-        return ActorLabel.ZONE_STAFF
-    if standing.is_superuser:
-        return ActorLabel.ADMIN
-    if network is not None and network.municipality_id in standing.partner_municipality_ids:
-        return ActorLabel.MUNICIPAL
-    if network is None:
-        # A page over several BINs (the absence watch): the highest role they hold.
-        held = set(standing.network_roles.values())
-        for role in (ActorLabel.OFFICER, ActorLabel.COORDINATOR, ActorLabel.STEERING):
-            if role in held:
-                return role
-    return ActorLabel.PERSON
+    if _actor_labeller is None:
+        return ActorLabel.PERSON
+    return _actor_labeller(actor, network, zone_id)
 
 
 def record(
@@ -127,22 +109,6 @@ def record(
 
 
 # --- Reading -----------------------------------------------------------------------------------
-
-
-def may_search(person) -> bool:
-    standing = Standing.of(person)
-    return standing.is_superuser or bool(standing.zone_ids)
-
-
-def visible_events(person) -> QuerySet[AuditEvent]:
-    """The platform admin sees every entry; zone staff the entries of their zones."""
-    standing = Standing.of(person)
-    events = AuditEvent.objects.select_related("actor", "network", "zone")
-    if standing.is_superuser:
-        return events
-    if not standing.zone_ids:
-        return events.none()
-    return events.filter(zone_id__in=standing.zone_ids)
 
 
 def search(

@@ -469,10 +469,6 @@ def zone_settings(zone: PoliceZone) -> CapSettings:
     return found or CapSettings(zone=zone)
 
 
-def is_zone_staff(person: Person | None, zone: PoliceZone) -> bool:
-    return person is not None and zone.pk in Standing.of(person).zone_ids
-
-
 def networks_in(zone: PoliceZone, area: BaseGeometry) -> list[Network]:
     """The zone's receiving BINs whose area shares surface with the alert's area (a BIN
     that only touches its border is not in it)."""
@@ -592,7 +588,8 @@ def import_alert(
     """Take in one CAP document for the zone. Raises ValidationError (code: not_xml,
     schema, not_polygon, not_circle, no_area, no_language, duplicate, plan) or
     PermissionDenied, and then stores nothing."""
-    if not is_zone_staff(by, zone):
+    # A post, not a permission: the alert is drafted in the importer's name (see Standing).
+    if not Standing.of(by).is_zone_staff(zone.pk):
         raise PermissionDenied(_("Only staff of the zone import alerts into it."))
     alert = parse(data)
     if CapImport.objects.filter(
@@ -966,7 +963,7 @@ def add_feed(zone: PoliceZone, by: Person, name: str, url: str, every: int) -> C
     must therefore be staff of the zone (not only a platform administrator)."""
     if not Standing.of(by).can_view_zone(zone.pk):
         raise PermissionDenied
-    if not is_zone_staff(by, zone):
+    if not Standing.of(by).is_zone_staff(zone.pk):
         raise ValidationError(
             _("Only staff of the zone add feeds: imported alerts are drafted in their name.")
         )

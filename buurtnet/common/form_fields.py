@@ -27,6 +27,22 @@ class IdChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+# The value of an <input type="datetime-local">: local time, to the minute.
+LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
+
+
+class LocalMinuteField(forms.DateTimeField):
+    """A moment picked in the browser's date-and-time control, in local time to the minute
+    ("2026-05-01 14:30", typed where the browser has no such control, is taken too)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("input_formats", [LOCAL_MINUTE, "%Y-%m-%d %H:%M"])
+        kwargs.setdefault(
+            "widget", forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE)
+        )
+        super().__init__(**kwargs)
+
+
 # --- Control characters in text --------------------------------------------------------------
 #
 # A line break in a one-line field (a message title) ends up in an e-mail header, a CSV cell,

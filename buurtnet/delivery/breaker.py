@@ -38,8 +38,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import notices
 from .channels.base import Envelope, Outcome, Transport, TransportError
-from .models import ProviderHealth, ProviderState
+from .models import Delivery, ProviderHealth, ProviderState
+from .plan_rule import message_rule
 
 # How often a sending worker looks at the shared state while the breaker is closed.
 REFRESH_SECONDS = 1.0
@@ -231,7 +233,7 @@ class GuardedTransport:
         self.inner = inner
         self.channel = inner.channel
         self.breaker = Breaker(provider, inner.channel)
-        self._valid: dict[int, datetime] = {}
+        self._valid: dict[tuple, datetime] = {}
 
     def open(self) -> None:
         self.inner.open()
@@ -253,10 +255,11 @@ class GuardedTransport:
         return outcome
 
     def valid_until(self, delivery) -> datetime:
-        """`valid_until`, looked up once per message for the batch."""
-        found = self._valid.get(delivery.message_id)
+        """`valid_until`, looked up once per message (or notice) for the batch."""
+        owner = ("message", delivery.message_id, "notice", delivery.notice_id)
+        found = self._valid.get(owner)
         if found is None:
-            found = self._valid[delivery.message_id] = valid_until(delivery)
+            found = self._valid[owner] = valid_until(delivery)
         return found
 
 
@@ -273,13 +276,15 @@ def guard(transport: Transport) -> Transport:
 def valid_until(delivery) -> datetime:
     """Until when a delivery keeps waiting for a provider that is down: the message's
     validity, `DELIVERY_VALID_MINUTES` after it was sent, or its rule's response time if
-    that is longer (the rule is the snapshot taken when the message was sent)."""
-    from buurtnet.messaging.models import Message
-
-    rule = delivery.recipient.link.rule or {}
-    minutes = max(settings.DELIVERY_VALID_MINUTES, rule.get("response_minutes") or 0)
+    that is longer (the rule is the snapshot taken when the message was sent); a notice's,
+    the `valid` of its kind after it was made (a code is useless once it expired)."""
+    if delivery.notice_id is not None:
+        notice = delivery.notice
+        return notice.created_at + notices.kind(notice.kind).valid
+    response_minutes = message_rule(delivery).response_minutes
+    minutes = max(settings.DELIVERY_VALID_MINUTES, response_minutes or 0)
     sent_at = (
-        Message.objects.filter(pk=delivery.message_id).values_list("sent_at", flat=True).first()
+        Delivery.objects.filter(pk=delivery.pk).values_list("message__sent_at", flat=True).first()
     )
     return (sent_at or delivery.queued_at) + timedelta(minutes=minutes)
 

@@ -5,6 +5,7 @@ import base64
 import binascii
 import ipaddress
 import json
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -19,10 +20,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from buurtnet.people.models import Channel, Person
-
 from .channels.push import push_configured
-from .models import PushSubscription
+from .models import Channel, PushSubscription
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 # More than any one person owns; stops a script from filling the table through one account.
 MAX_DEVICES = 20
@@ -101,7 +103,7 @@ def clean_subscription(data: object) -> dict[str, str]:
 
 @transaction.atomic
 def save_subscription(
-    person: Person, fields: dict[str, str], user_agent: str = ""
+    person: "AbstractBaseUser", fields: dict[str, str], user_agent: str = ""
 ) -> tuple[PushSubscription, bool]:
     """Store (or refresh) a device for the person; one row per endpoint, so subscribing the
     same browser again changes nothing. An endpoint belongs to one browser profile: when

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonRe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from . import registry
 from .receipts import record_receipt
 
 logger = logging.getLogger(__name__)
@@ -113,13 +114,12 @@ def simulator_status(request: HttpRequest) -> HttpResponse:
 
 @signed_by(simulator_signature_valid)
 def simulator_inbound(request: HttpRequest) -> HttpResponse:
-    """A member's SMS reply through the simulator: {"from", "text"}."""
-    from buurtnet.messaging.services import reply_by_phone
-
+    """A member's SMS reply through the simulator: {"from", "text"}, handed to the reply
+    handler messaging registers (`registry.handle_reply`)."""
     data = json_object(request)
     if data is None or not all(isinstance(data.get(k), str) for k in ("from", "text")):
         return bad_request("from and text are required")
-    return JsonResponse({"result": reply_by_phone(data["from"], data["text"], channel="sms")})
+    return JsonResponse({"result": registry.handle_reply(data["from"], data["text"], "sms")})
 
 
 @signed_by(twilio_signature_valid)
@@ -136,12 +136,10 @@ def twilio_sms_status(request: HttpRequest) -> HttpResponse:
 def twilio_sms_inbound(request: HttpRequest) -> HttpResponse:
     """An SMS a member sent to our Twilio number: From, Body. Answered with empty TwiML,
     so Twilio sends nothing back on its own."""
-    from buurtnet.messaging.services import reply_by_phone
-
     sender = request.POST.get("From", "")
     if not sender:
         return bad_request("From is required")
-    reply_by_phone(sender, request.POST.get("Body", ""), channel="sms")
+    registry.handle_reply(sender, request.POST.get("Body", ""), "sms")
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 

@@ -1,6 +1,17 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    """The ways a person can be reached, as they choose them (`Person.channels`)."""
+
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("Text message (SMS)")
+    PUSH = "push", _("Push notification")
+    VOICE = "voice", _("Voice call")
+    INAPP = "inapp", _("In-app inbox")
 
 
 class OutboxChannel(models.TextChoices):
@@ -66,8 +77,56 @@ class Reason(models.TextChoices):
     SENDING_ERROR = "sending_error", _("Error in Buurtnet while sending")
 
 
+class Notice(models.Model):
+    """What one person is told outside a message: a decision on their application, a
+    message waiting for their approval, an overdue warning, a verification code.
+
+    Rendered once, when it is made, in the person's language; its deliveries (one per
+    channel) go through the same workers, retries, provider pauses and fallback as a
+    message's. `kind` names its row in `notices.KINDS` (queue, quiet hours, fallback,
+    how long it is kept). A notice made twice with the same person and `key` is one notice.
+    """
+
+    # Null for a mail to an address that has no account (yet): allauth's confirmations.
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notices",
+        verbose_name=_("person"),
+    )
+    kind = models.CharField(_("kind"), max_length=20)
+    key = models.CharField(max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=2)
+    # Where it goes when that is not the person's own confirmed address or number: an
+    # e-mail address being confirmed, a phone number being verified.
+    email = models.CharField(_("e-mail address"), max_length=254, blank=True)
+    phone = models.CharField(_("phone number"), max_length=20, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    html = models.TextField(blank=True)
+    # What a text message says, or a call reads out.
+    short_text = models.TextField(_("short text"), blank=True)
+    created_at = models.DateTimeField(_("made at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "key"], condition=~models.Q(key=""), name="notice_once_per_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="notice_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
 class Delivery(models.Model):
-    """One recipient × channel: the unit the workers claim, send, retry and report on.
+    """One recipient × channel of a message, or one channel of a notice: the unit the
+    workers claim, send, retry and report on.
 
     The idempotency key is derived from the row (see `idempotency_key`), so a re-send
     after a crash carries the same key and providers that honour one drop the duplicate.
@@ -77,10 +136,13 @@ class Delivery(models.Model):
     # written by the INSERT … SELECT that reads the same message's recipients in the same
     # transaction, and a database-level check on 300,000 rows doubles the COMMIT of a big
     # alert. Deletion still cascades (Django's collector). The indexes below cover lookups.
+    # Null for the delivery of a notice (the CHECK constraint below: one or the other).
     message = models.ForeignKey(
         "messaging.Message",
         on_delete=models.CASCADE,
         related_name="deliveries",
+        null=True,
+        blank=True,
         db_constraint=False,
         db_index=False,
     )
@@ -88,6 +150,19 @@ class Delivery(models.Model):
         "messaging.Recipient",
         on_delete=models.CASCADE,
         related_name="deliveries",
+        null=True,
+        blank=True,
+        db_constraint=False,
+        db_index=False,
+    )
+    # The same reasoning: a foreign key check would be queued for every row of an alert,
+    # all of them NULL here. The unique constraint below indexes it.
+    notice = models.ForeignKey(
+        Notice,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        null=True,
+        blank=True,
         db_constraint=False,
         db_index=False,
     )
@@ -117,6 +192,19 @@ class Delivery(models.Model):
             models.UniqueConstraint(
                 fields=["recipient", "channel"], name="delivery_once_per_channel"
             ),
+            models.UniqueConstraint(
+                fields=["notice", "channel"],
+                condition=models.Q(notice__isnull=False),
+                name="delivery_notice_once_per_channel",
+            ),
+            # A row per row: no lookup, nothing queued until the commit.
+            models.CheckConstraint(
+                condition=models.Q(
+                    message__isnull=False, recipient__isnull=False, notice__isnull=True
+                )
+                | models.Q(message__isnull=True, recipient__isnull=True, notice__isnull=False),
+                name="delivery_of_message_or_notice",
+            ),
         ]
         indexes = [
             models.Index(fields=["message", "channel", "state"]),
@@ -124,6 +212,14 @@ class Delivery(models.Model):
                 fields=["next_attempt_at"],
                 condition=models.Q(state__in=["queued", "inflight", "retry"]),
                 name="delivery_pending_idx",
+            ),
+            # The tick's recovery and the metrics look for notices' pending deliveries apart
+            # from a message's: during a big alert hundreds of thousands of message rows are
+            # pending, a few notice rows.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(notice__isnull=False, state__in=["queued", "inflight", "retry"]),
+                name="delivery_notice_pending_idx",
             ),
             models.Index(
                 fields=["fallback_from"],
@@ -142,12 +238,12 @@ class Delivery(models.Model):
 
     @property
     def channel_label(self) -> str:
-        from buurtnet.people.models import Channel
-
         return dict(Channel.choices).get(self.channel, self.channel)
 
     @property
     def idempotency_key(self) -> str:
+        if self.notice_id is not None:
+            return f"bn-n{self.notice_id}-{self.channel}"
         return f"bn-{self.message_id}-{self.recipient_id}-{self.channel}"
 
 
@@ -155,7 +251,7 @@ class PushSubscription(models.Model):
     """A browser or phone that agreed to receive web push for a person."""
 
     person = models.ForeignKey(
-        "people.Person", on_delete=models.CASCADE, related_name="push_subscriptions"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
     )
     endpoint = models.URLField(max_length=1000, unique=True)
     p256dh = models.CharField(max_length=200)

@@ -1,8 +1,8 @@
 """Work queues by urgency: which queue a piece of background work goes to, in one place.
 
     alerts      deliveries and dispatch of alerts; what must reach a person within a minute
-                (log-in and verification codes: send_email, send_sms, call_phone_code)
-    notices     deliveries of every other message to persons that is not bulk
+                (log-in and verification codes: notices of the kind "code")
+    notices     deliveries of every other message and notice to persons that is not bulk
     background  yearly report PDFs, webhooks, anything else
     bulk        deliveries of prevention tips and campaigns, surveys, other mass mailings
 

@@ -50,12 +50,13 @@ def record_receipt(provider_ref: str, status: str, error: str = "") -> bool:
 
 
 def _fall_back(found) -> None:
-    """A provider that could not deliver: try the member's next channel, as the worker
+    """A provider that could not deliver: try the person's next channel, as the worker
     does for a send that failed outright."""
     from . import outbox
     from .worker import fall_back
 
-    for delivery in found.select_related("recipient__person", "recipient__link"):
+    related = ("recipient__person", "recipient__link", "notice__person")
+    for delivery in found.select_related(*related):
         created = fall_back(delivery)
         if created is not None:
             outbox.enqueue_ids([created.pk], created.channel)

@@ -10,6 +10,7 @@ after logging in. Opening it only asks; the change is made by POST.
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -20,8 +21,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from buurtnet.messaging.models import Recipient
-from buurtnet.people.models import Channel, Person
+from .models import Channel, Delivery
 
 SALT = "buurtnet.delivery.unsubscribe.v2"
 # The in-app inbox is part of being a member; it is not something to unsubscribe from.
@@ -66,15 +66,18 @@ def unsubscribe_url(person_id: int, recipient_id: int, channel: str = "email") -
 
 
 def is_bound(person_id: int, recipient_id: int) -> bool:
-    """Whether the link's message copy still exists and belongs to that person."""
-    return Recipient.objects.filter(pk=recipient_id, person_id=person_id).exists()
+    """Whether the link's message copy (a messaging `Recipient`, reached through the
+    delivery's own relation) still exists and belongs to that person."""
+    recipient = Delivery._meta.get_field("recipient").related_model
+    return recipient.objects.filter(pk=recipient_id, person_id=person_id).exists()
 
 
 @transaction.atomic
-def withdraw_channel(person_id: int, channel: str) -> Person | None:
+def withdraw_channel(person_id: int, channel: str):
     """Take the channel out of the person's choice; doing it twice changes nothing.
-    The in-app inbox stays, so the member always keeps at least one channel."""
-    person = Person.objects.select_for_update().filter(pk=person_id).first()
+    The in-app inbox stays, so the member always keeps at least one channel. Returns the
+    person, or None when there is none with that id."""
+    person = get_user_model().objects.select_for_update().filter(pk=person_id).first()
     if person is None:
         return None
     remaining = [c for c in (person.channels or []) if c != channel]
@@ -117,7 +120,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         person = withdraw_channel(person_id, channel)
     else:
         # GET only asks: link scanners in mail filters open every link in a message.
-        person = Person.objects.filter(pk=person_id).first()
+        person = get_user_model().objects.filter(pk=person_id).first()
     language = person.language if person else translation.get_language()
     with translation.override(language):
         return _private(

@@ -21,19 +21,26 @@ The rest of a killed worker's batch is free again when its lease lapses (at most
 The trade-off: one UPDATE per sent message instead of one per 50. It is a single indexed
 statement without a flush to disk; the transport's round trip costs several times more.
 
-An unexpected exception while preparing or sending one delivery (a bug, data no transport
-expected) fails that delivery at once with the error, falls back like a permanent provider
-failure and lets the rest of the batch go on: raised out of the batch, it would leave every
-claimed row in flight, to crash again on every later claim.
+An unexpected exception while rendering or sending one delivery (a bug, data no template
+or transport expected) fails that delivery at once with the error's class and message,
+falls back like a permanent provider failure and lets the rest of the batch go on: raised
+out of the batch, it would leave every claimed row in flight, to crash again on every later
+claim. A message whose renderer cannot even be made fails each of its deliveries in the
+batch that way, without trying again for each.
+
+A batch may hold deliveries of a message (rendered by the renderer messaging registers,
+`registry.renderer_for`) and of notices (already rendered: `notices.envelope`). Both go
+through the same claim, hold, send, record, retry and fallback.
 """
 
 import logging
 import random
 import threading
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -43,11 +50,10 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import F, Q
 from django.utils import timezone
 
-from buurtnet.people.phones import LANDLINE, allowed_countries, number_facts, reachable
-
-from . import outbox
-from .channels import Outcome, TransportError, get_transport
-from .models import DONE_STATES, PENDING_STATES, Delivery, DeliveryState, PushSubscription, Reason
+from . import notices, outbox, reach, registry
+from .channels import Envelope, Outcome, TransportError, get_transport
+from .models import DONE_STATES, PENDING_STATES, Delivery, DeliveryState, Reason
+from .plan_rule import BatchRules, message_rule
 
 FLUSH_EVERY = 50
 # What sending needs, and no more: a network's area and charter or a person's password
@@ -55,6 +61,7 @@ FLUSH_EVERY = 50
 LOADED_FIELDS = (
     "message_id",
     "recipient_id",
+    "notice_id",
     "channel",
     "state",
     "attempts",
@@ -76,8 +83,35 @@ LOADED_FIELDS = (
     "message__language",
     "message__sender_id",
 )
+# A notice is rendered already: its row and its person's reachability.
+NOTICE_FIELDS = (
+    "message_id",
+    "recipient_id",
+    "notice_id",
+    "channel",
+    "state",
+    "attempts",
+    "fallback_from_id",
+    "queued_at",
+    "notice__kind",
+    "notice__language",
+    "notice__email",
+    "notice__phone",
+    "notice__subject",
+    "notice__text",
+    "notice__html",
+    "notice__short_text",
+    "notice__created_at",
+    "notice__person_id",
+    "notice__person__email",
+    "notice__person__phone",
+    "notice__person__phone_verified_at",
+    "notice__person__channels",
+    "notice__person__quiet_hours_start",
+    "notice__person__quiet_hours_end",
+)
 LOCAL = ZoneInfo("Europe/Brussels")
-PHONE_CHANNELS = ("sms", "voice")
+PHONE_CHANNELS = reach.PHONE_CHANNELS
 
 logger = logging.getLogger(__name__)
 
@@ -204,27 +238,32 @@ def claim(selection: Q) -> Lease:
 
 def deliver_range(message_id: int, channel: str, lo: int, hi: int) -> int:
     lease = claim(Q(message_id=message_id, channel=channel, id__gte=lo, id__lte=hi))
-    return process(lease, channel)
+    return process(lease, channel, with_notices=False)
 
 
 def deliver_ids(ids: list[int], channel: str) -> int:
     return process(claim(Q(id__in=ids, channel=channel)), channel)
 
 
-def hold_until(rule: dict, person, now: datetime) -> tuple[datetime, str] | None:
-    """When a delivery must wait: the member's quiet hours (unless the rule says they do
-    not apply, as for alerts) or the plan's sending hours."""
+def hold_until(
+    person,
+    now: datetime,
+    *,
+    quiet_hours: bool,
+    sending_hours: tuple[time, time] | None = None,
+) -> tuple[datetime, str] | None:
+    """When a delivery must wait: the member's quiet hours (where `quiet_hours` says they
+    apply: the message's rule, not for alerts, or the notice's kind) or the plan's
+    `sending_hours` (from, until; a notice has none)."""
     local = now.astimezone(LOCAL)
-    if rule.get("quiet_hours_apply", True) and person.quiet_hours_start and person.quiet_hours_end:
+    if quiet_hours and person.quiet_hours_start and person.quiet_hours_end:
         end = _window_end(local, person.quiet_hours_start, person.quiet_hours_end)
         if end:
             return end, Reason.QUIET_HOURS
-    start, until = rule.get("send_from"), rule.get("send_until")
-    if start and until:
-        start_t = datetime.strptime(start[:5], "%H:%M").time()
-        until_t = datetime.strptime(until[:5], "%H:%M").time()
+    if sending_hours is not None:
+        start, until = (t.replace(second=0, microsecond=0) for t in sending_hours)
         # Outside the sending window is the same as inside the window until → from.
-        end = _window_end(local, until_t, start_t)
+        end = _window_end(local, until, start)
         if end:
             return end, Reason.SENDING_HOURS
     return None
@@ -262,6 +301,8 @@ class Book:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     follow_up: list[tuple[int, datetime]] = field(default_factory=list)
     fallbacks: dict[str, list[int]] = field(default_factory=dict)
+    # The plan rule of each message link, read once for the batch (hold and fall back).
+    rules: BatchRules = field(default_factory=BatchRules)
     _cursor: CursorWrapper | None = None
 
     def close(self) -> None:
@@ -337,32 +378,59 @@ class Book:
                 self._fall_back(delivery)
 
     def _fall_back(self, delivery: Delivery) -> None:
-        created = fall_back(delivery)
+        """Fall back in a savepoint of the batch's write: an error here (a bug, bad data in
+        the person's channels, a failed query) costs this delivery its fallback only. Raised,
+        it would undo every outcome of the batch, which would stay in flight and fail the
+        same way after each lease."""
+        try:
+            with transaction.atomic():
+                created = fall_back(delivery, self.rules)
+        except Exception:  # noqa: BLE001 - the failed outcome stays written
+            logger.exception("Fallback of delivery %s failed", delivery.pk)
+            return
         if created is not None:
             self.fallbacks.setdefault(created.channel, []).append(created.pk)
 
 
-def fall_back(delivery: Delivery) -> Delivery | None:
-    """When the plan's rule allows it and no other channel reached (or is still trying to
-    reach) the member, queue the next channel they chose that this message has not used,
-    even one the rule does not list: the member's own choice of a second way to reach them.
-    Returns the queued delivery (to be enqueued by the caller)."""
-    rule = delivery.recipient.link.rule
-    if not rule.get("fallback"):
-        return None
-    person = delivery.recipient.person
-    others = Delivery.objects.filter(recipient_id=delivery.recipient_id).exclude(pk=delivery.pk)
+def fall_back(delivery: Delivery, rules: BatchRules | None = None) -> Delivery | None:
+    """When the plan's rule (or the notice's kind) allows it and no other channel reached
+    (or is still trying to reach) the person, queue the next channel they chose that this
+    message or notice has not used, even one the rule does not list: the person's own
+    choice of a second way to reach them. Returns the queued delivery (to be enqueued by
+    the caller). `rules`: the batch's, when a worker calls."""
+    if delivery.notice_id is not None:
+        notice = delivery.notice
+        person = notice.person
+        # A code goes only where it was asked for; a notice to an address or number
+        # named for it (being confirmed) has no other way to go.
+        if person is None or notice.email or notice.phone:
+            return None
+        if not notices.kind(notice.kind).fallback:
+            return None
+        siblings = Delivery.objects.filter(notice_id=delivery.notice_id)
+        owner = {"notice_id": delivery.notice_id}
+        # A call is for alerts and for codes the person asked for: never a bounced notice
+        # read out at night (most kinds are not held for quiet hours).
+        barred = {"inapp", "voice"}
+    else:
+        rule = rules.of(delivery) if rules is not None else message_rule(delivery)
+        if not rule.fallback:
+            return None
+        person = delivery.recipient.person
+        siblings = Delivery.objects.filter(recipient_id=delivery.recipient_id)
+        owner = {"message_id": delivery.message_id, "recipient_id": delivery.recipient_id}
+        barred = {"inapp"}
+    others = siblings.exclude(pk=delivery.pk)
     live = (*PENDING_STATES, *DONE_STATES)
     if others.exclude(channel="inapp").filter(state__in=live).exists():
         return None
     used = set(others.values_list("channel", flat=True)) | {delivery.channel}
     for channel in person.channels or []:
-        if channel in used or channel == "inapp":
+        if channel in used or channel in barred:
             continue
-        reason = unusable_reason(person, channel)
+        reason = reach.unusable_reason(person, channel)
         created = Delivery.objects.create(
-            message_id=delivery.message_id,
-            recipient_id=delivery.recipient_id,
+            **owner,
             channel=channel,
             state=DeliveryState.SKIPPED if reason else DeliveryState.QUEUED,
             reason=reason,
@@ -377,35 +445,9 @@ def fall_back(delivery: Delivery) -> Delivery | None:
 def phone_unusable_reason(person, channel: str) -> str:
     """Why a text or call may not go to the person's number ("" when it may): checked again
     just before each send, since a number confirmed before the rule (or a country dropped
-    from SMS_ALLOWED_COUNTRIES since) must not cost a text or a call. The recipients' SQL
-    (`messaging.services._skip_reason_sql`) gives the same reasons in the same order."""
-    if not person.phone:
-        return Reason.PHONE_MISSING
-    if not person.phone_verified:
-        return Reason.PHONE_UNVERIFIED
-    region, kind = number_facts(person.phone)
-    if reachable(region, kind, channel):
-        return ""
-    if region not in allowed_countries():
-        return Reason.PHONE_COUNTRY
-    if kind == LANDLINE:
-        return Reason.PHONE_NOT_MOBILE
-    return Reason.PHONE_SPECIAL
-
-
-def unusable_reason(person, channel: str) -> str:
-    from allauth.account.models import EmailAddress
-
-    if channel in PHONE_CHANNELS:
-        return phone_unusable_reason(person, channel)
-    if (
-        channel == "email"
-        and not EmailAddress.objects.filter(user=person, email=person.email, verified=True).exists()
-    ):
-        return Reason.EMAIL_UNVERIFIED
-    if channel == "push" and not PushSubscription.objects.filter(person=person).exists():
-        return Reason.NO_PUSH
-    return ""
+    from SMS_ALLOWED_COUNTRIES since) must not cost a text or a call (`reach`: the same
+    rule the deliveries of a message were written with)."""
+    return reach.unusable_reason(person, channel)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -433,23 +475,14 @@ def synchronous_commit_off():
             logger.warning("synchronous_commit not reset: the connection is gone", exc_info=True)
 
 
-def process(lease: Lease, channel: str) -> int:
+def process(lease: Lease, channel: str, *, with_notices: bool = True) -> int:
     """Send the claimed deliveries on one transport connection while a heartbeat keeps
-    the lease. Returns how many were handed to the provider and recorded by this worker."""
+    the lease. Returns how many were handed to the provider and recorded by this worker.
+    `with_notices=False`: the claim holds a message's deliveries only (a range of it)."""
     if not lease.ids:
         return 0
-    from buurtnet.messaging.rendering import Renderer
-
-    rows = (
-        Delivery.objects.filter(
-            id__in=lease.ids, claimed_by=lease.token, state=DeliveryState.INFLIGHT
-        )
-        .select_related("recipient__person", "recipient__link__network", "message")
-        .only(*LOADED_FIELDS)
-        .order_by("id")
-    )
     book = Book(channel=channel, lease=lease)
-    renderers: dict[int, Renderer] = {}
+    renderers: dict[int, object] = {}
     handed = 0
     # The transport first: a heartbeat started before a failure here would renew the
     # lease for ever, and the rows would never be taken over.
@@ -459,22 +492,12 @@ def process(lease: Lease, channel: str) -> int:
     try:
         transport.open()
         with synchronous_commit_off():
-            for delivery in rows.iterator(chunk_size=200):
+            for delivery in _claimed_rows(lease, with_notices):
                 if not lease.confirmed():
                     break
                 if not lease.holds(delivery.pk):
                     continue  # taken over by another worker
-                try:
-                    renderer = renderers.get(delivery.message_id)
-                    if renderer is None:
-                        renderer = renderers[delivery.message_id] = Renderer(delivery.message)
-                    handed += _one(delivery, channel, transport, renderer, book)
-                except AnyDatabaseError:
-                    # Not this delivery's fault (InterfaceError too, once a connection has
-                    # failed): the batch stops, its lease lapses.
-                    raise
-                except Exception as exc:  # noqa: BLE001 - one delivery's failure is recorded
-                    _unexpected(delivery, exc, transport, book)
+                handed += _one(delivery, channel, transport, renderers, book)
                 if book.pending() >= FLUSH_EVERY:
                     book.flush()
     finally:
@@ -488,23 +511,141 @@ def process(lease: Lease, channel: str) -> int:
     return handed
 
 
-def _one(delivery: Delivery, channel: str, transport, renderer, book: Book) -> int:
+def _claimed_rows(lease: Lease, with_notices: bool) -> Iterator[Delivery]:
+    """The claim's rows still held, a message's and then a notice's, each with what sending
+    needs and no more (a network's area or a person's password hash would cost more to load
+    than the send itself). A range of a message holds no notice: no query for them (one
+    per batch, some 600 for an alert to 300,000 people)."""
+    mine = Delivery.objects.filter(
+        id__in=lease.ids, claimed_by=lease.token, state=DeliveryState.INFLIGHT
+    ).order_by("id")
+    messages = (
+        mine.filter(notice_id__isnull=True)
+        .select_related("recipient__person", "recipient__link__network", "message")
+        .only(*LOADED_FIELDS)
+    )
+    yield from messages.iterator(chunk_size=200)
+    if not with_notices:
+        return
+    yield from (
+        mine.filter(notice_id__isnull=False).select_related("notice__person").only(*NOTICE_FIELDS)
+    )
+
+
+def _one(delivery: Delivery, channel: str, transport, renderers: dict, book: Book) -> int:
+    """Prepare and send one delivery. An unexpected error fails it (and falls back), the
+    batch goes on; a database error stops the batch (not this delivery's fault: its lease
+    lapses and another worker takes the rows)."""
+    try:
+        if delivery.notice_id is not None:
+            envelope = _notice_envelope(delivery, channel, book)
+        else:
+            envelope = _message_envelope(delivery, channel, renderers, book)
+    except AnyDatabaseError:
+        raise
+    except Unrenderable as exc:
+        book.failed.append((delivery, Reason.SENDING_ERROR, describe(exc.error)))
+        return 0
+    except Exception as exc:  # noqa: BLE001 - one delivery's failure is recorded
+        _unexpected(delivery, exc, book)
+        return 0
+    if envelope is None:
+        return 0
+    try:
+        return _send(delivery, envelope, transport, book)
+    except AnyDatabaseError:
+        # InterfaceError too, once a connection has failed.
+        raise
+    except Exception as exc:  # noqa: BLE001 - one delivery's failure is recorded
+        _unexpected(delivery, exc, book)
+        _restart(transport, book)
+        return 0
+
+
+def _message_envelope(
+    delivery: Delivery, channel: str, renderers: dict, book: Book
+) -> Envelope | None:
+    """The envelope of a message's delivery, or None when it is not sent now (recorded in
+    the book: skipped, failed or held)."""
     person = delivery.recipient.person
     if channel not in (person.channels or []) and delivery.fallback_from_id is None:
         book.skipped.append((delivery.pk, Reason.CHANNEL_WITHDRAWN))
-        return 0
+        return None
     if channel in PHONE_CHANNELS:
         reason = phone_unusable_reason(person, channel)
         if reason:
             # Never handed to the provider; failed (not skipped) so the plan's fallback runs.
             book.failed.append((delivery, reason, ""))
-            return 0
-    now = timezone.now()
-    hold = hold_until(delivery.recipient.link.rule, person, now)
+            return None
+    rule = book.rules.of(delivery)
+    hold = hold_until(
+        person,
+        timezone.now(),
+        quiet_hours=rule.quiet_hours_apply,
+        sending_hours=rule.sending_hours,
+    )
     if hold:
         book.later.append((delivery, hold[0], hold[1], ""))
-        return 0
-    envelope = renderer.envelope(delivery, person)
+        return None
+    return _renderer(delivery, renderers).envelope(delivery, person)
+
+
+class Unrenderable(Exception):
+    """The renderer of a delivery's message could not be made (`error` says why)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _renderer(delivery: Delivery, renderers: dict):
+    """The message's renderer, made once per batch. One that cannot be made is tried and
+    logged once; every delivery of its message in the batch fails with that error."""
+    found = renderers.get(delivery.message_id)
+    if found is None:
+        try:
+            found = registry.renderer_for(delivery.message)
+        except AnyDatabaseError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - each of its deliveries records it
+            logger.exception("Message %s cannot be rendered", delivery.message_id)
+            found = exc
+        renderers[delivery.message_id] = found
+    if isinstance(found, Exception):
+        raise Unrenderable(found)
+    return found
+
+
+def _notice_envelope(delivery: Delivery, channel: str, book: Book) -> Envelope | None:
+    """The envelope of a notice's delivery, or None when it is not sent now."""
+    notice = delivery.notice
+    person = notice.person
+    if channel in PHONE_CHANNELS:
+        if notice.phone:
+            reason = reach.number_reason(notice.phone, channel)
+        elif person is None:
+            reason = Reason.PHONE_MISSING
+        elif channel not in (person.channels or []) and delivery.fallback_from_id is None:
+            book.skipped.append((delivery.pk, Reason.CHANNEL_WITHDRAWN))
+            return None
+        else:
+            reason = phone_unusable_reason(person, channel)
+        if reason:
+            book.failed.append((delivery, reason, ""))
+            return None
+    if person is not None:
+        quiet_hours = notices.kind(notice.kind).quiet_hours
+        hold = hold_until(person, timezone.now(), quiet_hours=quiet_hours)
+        if hold:
+            book.later.append((delivery, hold[0], hold[1], ""))
+            return None
+    return notices.envelope(delivery, notice)
+
+
+def _send(delivery: Delivery, envelope: Envelope, transport, book: Book) -> int:
+    """Hand the envelope to the provider and book the outcome. Returns 1 when it was
+    handed over and recorded by this worker."""
+    now = timezone.now()
     try:
         outcome: Outcome = transport.send(envelope)
     except TransportError as exc:
@@ -528,12 +669,21 @@ def _one(delivery: Delivery, channel: str, transport, renderer, book: Book) -> i
     return 1 if book.record_sent(delivery.pk, outcome.provider_ref) else 0
 
 
-def _unexpected(delivery: Delivery, exc: Exception, transport, book: Book) -> None:
+def _unexpected(delivery: Delivery, exc: Exception, book: Book) -> None:
     """Fail the delivery with the error (retrying the same code on the same data fails the
-    same way, and an alert's fallback must not wait for back-off), and start the transport
-    afresh: the exception may have left its connection half-way through a message."""
+    same way, and an alert's fallback must not wait for back-off)."""
     logger.exception("Delivery %s failed unexpectedly", delivery.pk)
-    book.failed.append((delivery, Reason.SENDING_ERROR, f"{type(exc).__name__}: {exc}"))
+    book.failed.append((delivery, Reason.SENDING_ERROR, describe(exc)))
+
+
+def describe(exc: Exception) -> str:
+    """The error as the reach report shows it: its class and message."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _restart(transport, book: Book) -> None:
+    """Start the transport afresh after an unexpected error while sending: it may have
+    left its connection half-way through a message."""
     try:
         transport.close()
         transport.open()

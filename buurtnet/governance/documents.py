@@ -29,6 +29,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from buurtnet.common.rule import Rule
 from buurtnet.networks.models import MembershipStatus, Network, Role
 from buurtnet.people.models import Channel
 from buurtnet.plans.models import (
@@ -309,8 +310,9 @@ def _plan_story(agreement: Agreement, styles: Styles) -> list:
         (_field(CommunicationPlan, "consult_every_days"), _plain(plan.get("consult_every_days"))),
     ]
     story.append(_facts(general, styles, label_width=80 * mm))
-    for rule in plan.get("rules") or []:
-        kind = _label(MessageKind, rule.get("kind", ""))
+    # The annex holds the rules as JSON, as they were when the agreement was written.
+    for rule in (Rule.from_json(data) for data in plan.get("rules") or []):
+        kind = _label(MessageKind, rule.kind)
         story.append(
             KeepTogether(
                 [_para(kind, styles.subheading), _facts(_rule_rows(rule), styles, 70 * mm)]
@@ -323,38 +325,32 @@ def _plain(value) -> str:
     return "—" if value in (None, "") else str(value)
 
 
-def _hours(rule: dict) -> str:
-    start, end = rule.get("send_from"), rule.get("send_until")
-    if not start or not end:
+def _hours(rule: Rule) -> str:
+    if rule.sending_hours is None:
         return _("At any time")
-    return _("From %(start)s to %(end)s") % {"start": str(start)[:5], "end": str(end)[:5]}
+    start, end = rule.sending_hours
+    return _("From %(start)s to %(end)s") % {
+        "start": start.strftime("%H:%M"),
+        "end": end.strftime("%H:%M"),
+    }
 
 
-def _rule_rows(rule: dict) -> list[tuple[str, str]]:
+def _rule_rows(rule: Rule) -> list[tuple[str, str]]:
     rows = [
-        (_field(PlanRule, "senders"), _labels(SenderRole, rule.get("senders"))),
-        (
-            _field(PlanRule, "approval_needed_for"),
-            _labels(SenderRole, rule.get("approval_needed_for")),
-        ),
-        (
-            _field(PlanRule, "approver"),
-            _label(Approver, rule["approver"]) if rule.get("approver") else "—",
-        ),
-        (_field(PlanRule, "channels"), _labels(Channel, rule.get("channels"))),
+        (_field(PlanRule, "senders"), _labels(SenderRole, rule.senders)),
+        (_field(PlanRule, "approval_needed_for"), _labels(SenderRole, rule.approval_needed_for)),
+        (_field(PlanRule, "approver"), _label(Approver, rule.approver)),
+        (_field(PlanRule, "channels"), _labels(Channel, rule.channels)),
         (_("Sending hours"), _hours(rule)),
-        (_field(PlanRule, "quiet_hours_apply"), _yes_no(rule.get("quiet_hours_apply"))),
-        (_field(PlanRule, "response_minutes"), _plain(rule.get("response_minutes"))),
-        (_field(PlanRule, "fallback"), _yes_no(rule.get("fallback"))),
-        (_field(PlanRule, "plates_allowed"), _yes_no(rule.get("plates_allowed"))),
+        (_field(PlanRule, "quiet_hours_apply"), _yes_no(rule.quiet_hours_apply)),
+        (_field(PlanRule, "response_minutes"), _plain(rule.response_minutes)),
+        (_field(PlanRule, "fallback"), _yes_no(rule.fallback)),
+        (_field(PlanRule, "plates_allowed"), _yes_no(rule.plates_allowed)),
     ]
-    if rule.get("kind") == MessageKind.REPORT:
+    if rule.kind == MessageKind.REPORT:
         rows += [
-            (_field(PlanRule, "report_to"), _labels(Approver, rule.get("report_to"))),
-            (
-                _field(PlanRule, "reporter_contact_shared"),
-                _yes_no(rule.get("reporter_contact_shared")),
-            ),
+            (_field(PlanRule, "report_to"), _labels(Approver, rule.report_to)),
+            (_field(PlanRule, "reporter_contact_shared"), _yes_no(rule.reporter_contact_shared)),
         ]
     return rows
 

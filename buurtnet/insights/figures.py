@@ -619,13 +619,13 @@ def governance(ids: list[int]) -> Series:
     """Consultations and consultation actions overdue today (not over the period: what is
     late is late now). The same rules as governance's overview, without its member counts."""
     from buurtnet.governance.models import ConsultationAction
-    from buurtnet.governance.services import _latest_consultations, consultation_due_on
+    from buurtnet.governance.services import consultation_due_on, latest_consultations
     from buurtnet.plans.services import effective_plans
 
     today = timezone.localdate()
     networks = list(Network.objects.filter(pk__in=ids).order_by("name"))
     plans = effective_plans(networks)
-    latest = _latest_consultations(ids)
+    latest = latest_consultations(ids)
     actions = {
         row["network_id"]: row
         for row in ConsultationAction.objects.filter(network_id__in=ids, done_at__isnull=True)

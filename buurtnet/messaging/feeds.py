@@ -3,7 +3,7 @@
 
 Messages are for the members; only a police notice marked public when it was composed is
 shown here, once sent, never an exercise, and without the sender's name. The Atom feed
-follows the tips feed (buurtnet.prevention.feeds) and shares its helpers.
+is built like the tips feed (buurtnet.prevention.feeds).
 """
 
 from django.contrib.syndication.views import Feed
@@ -19,8 +19,8 @@ from django.views.decorators.cache import cache_control
 
 from buurtnet.common.markdown import without_controls
 from buurtnet.networks.models import JOINABLE_STATUSES, Network
+from buurtnet.people.models import Language
 from buurtnet.plans.models import MessageKind
-from buurtnet.prevention.feeds import LANGUAGES
 
 from .models import Message, MessageStatus, MessageText
 
@@ -28,6 +28,8 @@ PUBLIC_NETWORK_STATUSES = JOINABLE_STATUSES  # founding, active, dormant
 FEED_LENGTH = 50
 # Readers and municipal sites poll; a notice may wait a few minutes to show up there.
 CACHE_SECONDS = 300
+# The languages a reader may ask for (?lang=): those a member may choose.
+LANGUAGES = tuple(Language.values)
 
 
 def public_network(network_id: int) -> Network:

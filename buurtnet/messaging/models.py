@@ -11,9 +11,11 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from buurtnet.common.private_files import clean_filename, private_storage
+from buurtnet.common.rule import Rule
 from buurtnet.plans.models import MessageKind
 
 # What a stored attachment may be called on disk; anything else is stored without extension.
@@ -55,8 +57,15 @@ def attachment_path(message: "Message", filename: str) -> str:
 
 class Message(models.Model):
     zone = models.ForeignKey("networks.PoliceZone", on_delete=models.PROTECT, related_name="+")
+    # Empty for a message Buurtnet itself sends when something happened (a member's report
+    # reaching the police): nobody sent it, nobody manages it, and replies have no author
+    # to go to. The person who caused it is named on the page the message links to.
     sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages_sent"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages_sent",
     )
     sender_role = models.CharField(_("sent as"), max_length=12)
     kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices)
@@ -209,6 +218,13 @@ class MessageNetwork(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} → {self.network_id}"
+
+    @cached_property
+    def applied_rule(self) -> Rule:
+        """The plan's rule as it applied when the message was sent (`rule` holds its JSON).
+        Snapshots name their kind; only one that does not costs a query for the message's."""
+        kind = None if self.rule.get("kind") else self.message.kind
+        return Rule.from_json(self.rule, kind=kind)
 
 
 class Recipient(models.Model):

@@ -12,25 +12,33 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buurtnet.common import limits
 from buurtnet.common.private_files import storing
-from buurtnet.delivery import outbox
+from buurtnet.common.rule import Approver, Rule
+from buurtnet.delivery import notices, outbox, reach
 from buurtnet.delivery.models import Delivery, DeliveryState
+from buurtnet.delivery.phones import normalize_phone
 from buurtnet.delivery.services import notify_person
 from buurtnet.networks.models import Membership, MembershipStatus, Network, PoliceZone, Role
 from buurtnet.networks.permissions import Standing
-from buurtnet.people import phones
 from buurtnet.people.models import Channel, Person
-from buurtnet.people.phones import normalize_phone
 from buurtnet.plans.models import POLICE_ROLES, MessageKind, PoliceRoute, SenderRole
 from buurtnet.plans.services import EffectivePlan, effective_plans, sender_roles
 from buurtnet.webhooks import services as webhooks
 
-from . import attachments, content_check, sms_segments, targets
+from . import attachments, content_check, sms_segments, targets, tasks
 from .models import (
     ForwardStage,
     Message,
@@ -82,7 +90,7 @@ class Route:
 
     network: Network
     plan: EffectivePlan
-    rule: dict
+    rule: Rule
     sender_role: str
     needs_approval: bool
     stage: str
@@ -137,9 +145,9 @@ def plan_routes(
     coordinated = _networks_with_coordinator([n.pk for n in networks])
     for network in networks:
         plan = plans[network.pk]
-        rule = plan.rule(kind)
+        rule = plan.rule_of(kind)
         allowed = [r for r in ROLE_PREFERENCE if r in sender_roles(sender, network)]
-        allowed = [r for r in allowed if rule and r in rule["senders"]]
+        allowed = [r for r in allowed if rule and rule.may_send(r)]
         if not allowed:
             excluded.append((network, _("its plan does not let you send this kind of message")))
             continue
@@ -155,7 +163,7 @@ def plan_routes(
                 plan=plan,
                 rule=rule,
                 sender_role=role,
-                needs_approval=role in rule["approval_needed_for"],
+                needs_approval=rule.needs_approval(role),
                 stage=ForwardStage.COORDINATOR if via_coordinator else ForwardStage.MEMBERS,
             )
         )
@@ -244,7 +252,7 @@ def validate(sender: Person, draft: Draft, preview: Preview) -> None:
             % {"mb": MAX_ATTACHMENT // 1_000_000},
         )
     police = all(route.sender_role in POLICE_ROLES for route in preview.routes)
-    plates_allowed = police and all(route.rule["plates_allowed"] for route in preview.routes)
+    plates_allowed = police and all(route.rule.plates_allowed for route in preview.routes)
     if draft.public and (draft.kind != MessageKind.NOTICE or not police):
         add("public", _("Only a notice from the police can be made public."))
     # A public notice is read by anyone: every check applies, whoever sends it.
@@ -278,13 +286,6 @@ def _uploaded_bytes(upload) -> bytes:
 # --- Audience and preview ----------------------------------------------------------------
 
 
-def _channel_like(column: str, channel: str) -> str:
-    """SQL true when a JSON list column holds channel. Channel names are fixed words, so a
-    textual match on the quoted name is exact and works the same on SQLite and PostgreSQL."""
-    assert channel.isalpha()
-    return f"CAST({column} AS TEXT) LIKE '%%\"{channel}\"%%'"
-
-
 def audience_counts(preview: Preview) -> Preview:
     """Fill in how many people and deliveries per channel the message will make."""
     members_ids = [r.network.pk for r in preview.routes if r.stage == ForwardStage.MEMBERS]
@@ -295,13 +296,13 @@ def audience_counts(preview: Preview) -> Preview:
         cursor.execute(people_sql, params)
         preview.people = cursor.fetchone()[0]
         for channel in ("email", "sms", "push", "voice", "inapp"):
-            ids = [r.network.pk for r in preview.routes if channel in r.rule["channels"]]
+            ids = [r.network.pk for r in preview.routes if r.rule.sends_on(channel)]
             if channel == "inapp":
                 ids = [r.network.pk for r in preview.routes]
             if not ids:
                 continue
-            chosen = "1=1" if channel == "inapp" else _channel_like("p.channels", channel)
-            usable = _usable_sql(channel)
+            chosen = "1=1" if channel == "inapp" else reach.chosen_sql("p.channels", channel)
+            usable = reach.usable_sql(channel)
             placeholders = ",".join(["%s"] * len(ids))
             cursor.execute(
                 f"SELECT COUNT(DISTINCT CASE WHEN {usable} THEN m.person_id END), "
@@ -330,46 +331,10 @@ def _audience_sql(members_ids: list[int], coordinator_ids: list[int]) -> tuple[s
     where = " OR ".join(conditions) or "1=0"
     return (
         "FROM networks_membership m JOIN people_person p ON p.id = m.person_id "
-        "LEFT JOIN account_emailaddress e ON e.user_id = p.id AND e.email = p.email "
-        "AND e.verified = TRUE "
+        f"{reach.CONFIRMED_EMAIL_JOIN} "
         f"WHERE m.status = 'approved' AND p.is_active = TRUE AND ({where})",
         params,
     )
-
-
-def _usable_sql(channel: str) -> str:
-    """SQL true when the person can be reached on channel; the reach report explains the
-    rest (see `_skip_reason_sql`)."""
-    if channel == "email":
-        # The confirmed address, joined once as "e" by the queries that use this.
-        return "(e.id IS NOT NULL)"
-    if channel in ("sms", "voice"):
-        # A text to a mobile only, a call to a mobile or landline, of an allowed country:
-        # phones.reachable on the facts Person stores beside the number.
-        return (
-            "(p.phone <> '' AND p.phone_verified_at IS NOT NULL "
-            f"AND {phones.reachable_sql('p', channel)})"
-        )
-    if channel == "push":
-        return "EXISTS (SELECT 1 FROM delivery_pushsubscription s WHERE s.person_id = p.id)"
-    return "1=1"
-
-
-def _skip_reason_sql(channel: str) -> str:
-    if channel == "email":
-        return "'email_unverified'"
-    if channel in ("sms", "voice"):
-        # The order of delivery.worker.phone_unusable_reason.
-        return (
-            "CASE WHEN p.phone = '' THEN 'phone_missing' "
-            "WHEN p.phone_verified_at IS NULL THEN 'phone_unverified' "
-            f"WHEN NOT {phones.allowed_region_sql('p')} THEN 'phone_country' "
-            f"WHEN p.phone_kind = '{phones.LANDLINE}' THEN 'phone_not_mobile' "
-            "ELSE 'phone_special' END"
-        )
-    if channel == "push":
-        return "'no_push'"
-    return "''"
 
 
 def preview_message(sender: Person, draft: Draft) -> Preview:
@@ -428,7 +393,7 @@ def submit_once(
     if hold_for_officer:
         for route in preview.routes:
             route.needs_approval = True
-            route.rule = {**route.rule, "approver": "officer"}
+            route.rule = route.rule.replace(approver=Approver.OFFICER)
     try:
         with transaction.atomic():
             if key:
@@ -446,7 +411,7 @@ def submit_once(
             elif draft.scheduled_for:
                 message.status = MessageStatus.SCHEDULED
                 message.save(update_fields=["status"])
-                outbox.schedule_dispatch(message.pk, draft.scheduled_for)
+                tasks.schedule_dispatch(message.pk, message.kind, draft.scheduled_for)
             else:
                 send(message)
     except IntegrityError:
@@ -572,7 +537,9 @@ def _create(
             network=route.network,
             plan_version=route.plan.version,
             # The plan's forward deadline travels with the rule snapshot.
-            rule={**route.rule, "forward_within_minutes": route.plan.forward_within_minutes},
+            rule=route.rule.replace(
+                forward_within_minutes=route.plan.forward_within_minutes
+            ).to_json(),
             stage=route.stage,
         )
         for route in preview.routes
@@ -582,14 +549,20 @@ def _create(
 
 def _tell_approvers(message: Message, preview: Preview) -> None:
     network_ids = [r.network.pk for r in preview.routes if r.needs_approval]
-    approver_roles = {r.rule["approver"] for r in preview.routes if r.needs_approval}
+    approver_roles = {r.rule.approver for r in preview.routes if r.needs_approval}
     approvers = Person.objects.filter(
         memberships__network_id__in=network_ids,
         memberships__role__in=approver_roles,
         memberships__status=MembershipStatus.APPROVED,
     ).distinct()
     for person in approvers:
-        notify_person(person, "messaging/email/approval_needed", {"message": message})
+        notify_person(
+            person,
+            "messaging/email/approval_needed",
+            {"message": message},
+            kind=notices.APPROVAL,
+            key=f"approval-needed-{message.pk}",
+        )
 
 
 def send(message: Message) -> int:
@@ -606,16 +579,15 @@ def send(message: Message) -> int:
 def _deliver(message: Message, links: list[MessageNetwork], count: int, now: datetime) -> int:
     """Write the deliveries of the recipients already written, mark the message sent and
     enqueue the workers after commit."""
-    with connection.cursor() as cursor:
-        per_channel = [
-            (channel, [link.pk for link in links if channel in link.rule.get("channels", [])])
-            for channel in ("email", "sms", "push", "voice")
-        ]
-        _insert_deliveries(cursor, message.pk, per_channel, now)
-        _insert_inapp(cursor, message.pk, now)
+    per_channel = [
+        (channel, [link.pk for link in links if link.applied_rule.sends_on(channel)])
+        for channel in ("email", "sms", "push", "voice")
+    ]
+    outbox.write_deliveries(message.pk, per_channel, now)
     for link in links:
         if link.stage == ForwardStage.COORDINATOR:
-            link.forward_due_at = now + timedelta(minutes=link.rule["forward_within_minutes"])
+            minutes = link.applied_rule.forward_within_minutes
+            link.forward_due_at = now + timedelta(minutes=minutes)
             link.save(update_fields=["forward_due_at"])
     message.status = MessageStatus.SENT
     message.sent_at = now
@@ -635,7 +607,7 @@ def send_direct(
     kind: str,
     texts: dict[str, dict],
     language: str,
-    rule: dict,
+    rule: Rule,
     plan_version: int | None = None,
 ) -> Message:
     """Send a message to named people of one network, outside the plan's audience: a
@@ -666,7 +638,7 @@ def send_direct(
         message=message,
         network=network,
         plan_version=plan_version,
-        rule=rule,
+        rule=rule.to_json(),
         stage=ForwardStage.MEMBERS,
     )
     unique = {person.pk: person for person in people if person.is_active}
@@ -702,60 +674,6 @@ def _insert_recipients(cursor, message: Message, languages: list[str], now) -> i
     return cursor.rowcount
 
 
-def _insert_deliveries(cursor, message_id: int, links: list[int | list], now) -> None:
-    """One INSERT … SELECT for every channel the workers send: each recipient is read once,
-    crossed with the channels, and kept where the plan's rule for their BIN and their own
-    choice both name the channel. Rows come out ordered by channel, so each channel's
-    deliveries form one id range for the workers."""
-    wanted = [(channel, ids) for channel, ids in links if ids]
-    if not wanted:
-        return
-    channels_sql = " UNION ALL ".join(f"SELECT '{channel}' AS channel" for channel, _ids in wanted)
-    matches, params = [], []
-    for channel, ids in wanted:
-        matches.append(
-            f"(c.channel = '{channel}' AND r.link_id IN ({','.join(['%s'] * len(ids))}) "
-            f"AND {_channel_like('p.channels', channel)})"
-        )
-        params += ids
-    usable = (
-        "CASE c.channel "
-        + " ".join(f"WHEN '{channel}' THEN {_usable_sql(channel)}" for channel, _ids in wanted)
-        + " END"
-    )
-    reason = (
-        "CASE c.channel "
-        + " ".join(f"WHEN '{channel}' THEN {_skip_reason_sql(channel)}" for channel, _ids in wanted)
-        + " END"
-    )
-    when = connection.ops.adapt_datetimefield_value(now)
-    cursor.execute(
-        "INSERT INTO delivery_delivery (message_id, recipient_id, channel, state, reason, "  # noqa: S608 - fixed fragments only; values are parameters
-        "error, attempts, next_attempt_at, provider_ref, queued_at) "
-        f"SELECT r.message_id, r.id, c.channel, CASE WHEN {usable} THEN 'queued' "
-        f"ELSE 'skipped' END, CASE WHEN {usable} THEN '' ELSE {reason} END, '', 0, %s, '', %s "
-        "FROM messaging_recipient r JOIN people_person p ON p.id = r.person_id "
-        "LEFT JOIN account_emailaddress e ON e.user_id = p.id AND e.email = p.email "
-        "AND e.verified = TRUE "
-        f"CROSS JOIN ({channels_sql}) c "
-        f"WHERE r.message_id = %s AND ({' OR '.join(matches)}) "
-        "ORDER BY c.channel, r.id",
-        [when, when, message_id, *params],
-    )
-
-
-def _insert_inapp(cursor, message_id: int, now) -> None:
-    """The inbox is the database itself: the in-app delivery is done once written."""
-    when = connection.ops.adapt_datetimefield_value(now)
-    cursor.execute(
-        "INSERT INTO delivery_delivery (message_id, recipient_id, channel, state, reason, "
-        "error, attempts, provider_ref, queued_at, sent_at, delivered_at) "
-        "SELECT r.message_id, r.id, 'inapp', 'delivered', '', '', 0, '', %s, %s, %s "
-        "FROM messaging_recipient r WHERE r.message_id = %s",
-        [when, when, when, message_id],
-    )
-
-
 def dispatch_scheduled(message_id: int, now: datetime | None = None) -> bool:
     """Send a scheduled message whose time has come. Safe to call twice."""
     with transaction.atomic():
@@ -779,9 +697,8 @@ def dispatch_due(now: datetime | None = None) -> int:
 
 def can_manage(person: Person, message: Message) -> bool:
     """The sender, and the police of the message's networks, follow up a message. A
-    member's report reaches the police as a message; the member follows it up on the
-    report itself, not here (its deliveries name the officer's channels)."""
-    if message.sender_id == person.pk and message.kind != MessageKind.REPORT:
+    message Buurtnet sent itself (no sender) is followed up by the police only."""
+    if message.sender_id is not None and message.sender_id == person.pk:
         return True
     standing = Standing.of(person)
     if standing.is_superuser or message.zone_id in standing.zone_ids:
@@ -789,6 +706,22 @@ def can_manage(person: Person, message: Message) -> bool:
     # .all(): a list that prefetched the links asks nothing more per message.
     network_ids = {link.network_id for link in message.networks.all()}
     return any(standing.network_roles.get(n) == Role.OFFICER for n in network_ids)
+
+
+def manageable(person: Person) -> QuerySet[Message]:
+    """The messages `can_manage` lets this person follow up, as one query (the API's list):
+    what they sent, their zones' messages, and those of the BINs where they are the officer.
+    Rows are checked with can_manage again."""
+    standing = Standing.of(person)
+    messages = Message.objects.prefetch_related("texts", "networks")
+    if standing.is_superuser:
+        return messages
+    officer_of = [n for n, role in standing.network_roles.items() if role == Role.OFFICER]
+    return messages.filter(
+        Q(sender=person)
+        | Q(zone_id__in=standing.zone_ids)
+        | Q(pk__in=Message.objects.filter(networks__network_id__in=officer_of).values("pk"))
+    )
 
 
 def cancel(message: Message, by: Person) -> Message:
@@ -842,13 +775,19 @@ def decide(message: Message, by: Person, approve: bool, note: str = "") -> Messa
         if not approve:
             message.status = MessageStatus.REJECTED
             message.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-            notify_person(message.sender, "messaging/email/not_approved", {"message": message})
+            notify_person(
+                message.sender,
+                "messaging/email/not_approved",
+                {"message": message},
+                kind=notices.DECISION,
+                key=f"not-approved-{message.pk}",
+            )
             return message
         message.save(update_fields=["decided_by", "decided_at", "decision_note"])
         if message.scheduled_for and message.scheduled_for > timezone.now():
             message.status = MessageStatus.SCHEDULED
             message.save(update_fields=["status"])
-            outbox.schedule_dispatch(message.pk, message.scheduled_for)
+            tasks.schedule_dispatch(message.pk, message.kind, message.scheduled_for)
         else:
             send(message)
     return message
@@ -917,7 +856,7 @@ def forward(link: MessageNetwork, by: Person, texts: dict[str, dict]) -> Message
             message=child,
             network=link.network,
             plan_version=link.plan_version,
-            rule=link.rule,
+            rule=link.applied_rule.to_json(),
             stage=ForwardStage.MEMBERS,
         )
         send(child)
@@ -944,6 +883,8 @@ def flag_overdue_forwards(now: datetime | None = None) -> int:
                     link.message.sender,
                     "messaging/email/forward_overdue",
                     {"message": link.message, "network": link.network},
+                    kind=notices.OVERDUE,
+                    key=f"forward-overdue-{link.pk}",
                 )
                 flagged += 1
     return flagged
@@ -984,9 +925,12 @@ def acknowledge(recipient: Recipient) -> None:
 
 def reply(recipient: Recipient, body: str, channel: str = "inapp") -> Reply:
     body = body.strip()
-    if recipient.message.kind == MessageKind.REPORT:
-        # Its sender is the member who reported: the police answer on the report itself.
-        raise ValidationError(_("Answer a report on the report's own page."))
+    if recipient.message.sender_id is None:
+        # Buurtnet sent it (a report reaching the police): a reply would reach nobody; the
+        # page it links to is where to answer.
+        raise ValidationError(
+            _("Nobody reads replies to this notice: answer on the page it links to.")
+        )
     if not body:
         raise ValidationError({"body": _("Write your reply first.")})
     with transaction.atomic():
@@ -1000,7 +944,13 @@ def reply(recipient: Recipient, body: str, channel: str = "inapp") -> Reply:
             body=body[:4000],
         )
         message = recipient.message
-        notify_person(message.sender, "messaging/email/reply_received", {"message": message})
+        notify_person(
+            message.sender,
+            "messaging/email/reply_received",
+            {"message": message},
+            kind=notices.REPLY,
+            key=f"reply-{created.pk}",
+        )
     return created
 
 
@@ -1039,7 +989,7 @@ def reply_by_phone(phone: str, text: str, channel: str = "sms") -> str:
             deliveries__state__in=[DeliveryState.SENT, DeliveryState.DELIVERED],
             message__sent_at__gte=timezone.now() - timedelta(days=7),
         )
-        .exclude(message__kind=MessageKind.REPORT)
+        .exclude(message__sender__isnull=True)
         .select_related("message")
         .order_by("-message__sent_at", "-id")
         .first()

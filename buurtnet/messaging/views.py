@@ -13,9 +13,8 @@ from buurtnet.networks.maps import build_map
 from buurtnet.networks.models import Network, Role
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Channel
-from buurtnet.plans.models import MessageKind
 
-from . import services
+from . import links, services
 from . import waiting as waiting_reasons
 from .forms import ComposeForm, ForwardForm, ReplyForm
 from .models import Message, MessageNetwork, MessageStatus, Recipient
@@ -118,7 +117,6 @@ def _compose_context(form, zone, zones, preview, denied: str | None = None) -> d
 def message_list(request: HttpRequest) -> HttpResponse:
     sent = (
         Message.objects.filter(sender=request.user)
-        .exclude(kind=MessageKind.REPORT)
         .prefetch_related("texts")
         .order_by("-created_at")[:50]
     )
@@ -313,13 +311,9 @@ def inbox_item(request: HttpRequest, pk: int) -> HttpResponse:
 def _item_context(recipient: Recipient, form=None) -> dict:
     texts = {t.language: t for t in recipient.message.texts.all()}
     text = texts.get(recipient.language) or texts.get(recipient.message.language)
-    context = {"recipient": recipient, "text": text, "form": form}
-    if recipient.message.kind == MessageKind.REPORT:
-        # A member's report reaches the police as a message; its page is the report.
-        from buurtnet.reports.services import report_url_for_message
-
-        context["report_url"] = report_url_for_message(recipient.message_id)
-    return context
+    # A member's report reaches the police as a message; its page is the report.
+    page = links.page_of(recipient.message)
+    return {"recipient": recipient, "text": text, "form": form, "page": page}
 
 
 @login_required

@@ -58,6 +58,10 @@ class StatusChangeInline(admin.TabularInline):
     readonly_fields = ["status", "changed_at", "changed_by", "note"]
     can_delete = False
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        # Written by Network.move_to only, with the move it records.
+        return False
+
 
 @admin.register(Network)
 class NetworkAdmin(admin.ModelAdmin):
@@ -66,6 +70,13 @@ class NetworkAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "municipality__zone", "municipality"]
     search_fields = ["name"]
     inlines = [StatusChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A BIN's status moves only along Network.ALLOWED_MOVES, with its history and audit
+        # entry: through the governance pages, never by editing the field here.
+        if obj is not None:
+            return [*super().get_readonly_fields(request, obj), "status"]
+        return super().get_readonly_fields(request, obj)
 
 
 @admin.register(Membership)

@@ -67,6 +67,17 @@ class NetworkStatus(models.TextChoices):
 # A citizen can apply to a network that is being founded or running, not to one that ended.
 JOINABLE_STATUSES = (NetworkStatus.FOUNDING, NetworkStatus.ACTIVE, NetworkStatus.DORMANT)
 
+# The one status machine of a BIN: proposed until its information session, founding until
+# the agreement is signed, then active, or dormant while it has no coordinator. Any BIN can
+# be dissolved; a dissolved one stays so.
+ALLOWED_MOVES: dict[str, frozenset[str]] = {
+    NetworkStatus.PROPOSED: frozenset({NetworkStatus.FOUNDING, NetworkStatus.DISSOLVED}),
+    NetworkStatus.FOUNDING: frozenset({NetworkStatus.ACTIVE, NetworkStatus.DISSOLVED}),
+    NetworkStatus.ACTIVE: frozenset({NetworkStatus.DORMANT, NetworkStatus.DISSOLVED}),
+    NetworkStatus.DORMANT: frozenset({NetworkStatus.ACTIVE, NetworkStatus.DISSOLVED}),
+    NetworkStatus.DISSOLVED: frozenset(),
+}
+
 
 class Network(models.Model):
     """One buurtinformatienetwerk (BIN)."""
@@ -142,13 +153,38 @@ class Network(models.Model):
     def contains(self, longitude: float, latitude: float) -> bool:
         return geo.contains(self.area, longitude, latitude)
 
+    def check_move(self, status: str) -> None:
+        """Refuse a status the BIN cannot reach from the one it has (ALLOWED_MOVES)."""
+        if status not in ALLOWED_MOVES[self.status]:
+            raise ValidationError(
+                _("A BIN cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": self.get_status_display(), "new": NetworkStatus(status).label},
+                code="illegal_move",
+            )
+
+    def move_to(self, status: str, *, by=None, note: str = "") -> "NetworkStatusChange":
+        """Move the BIN to its next status and keep the change in its history; every status
+        change goes through here, so none skips the guard. Must run in a transaction."""
+        self.check_move(status)
+        now = timezone.now()
+        self.status = status
+        self.status_changed_at = now
+        self.save(update_fields=["status", "status_changed_at"])
+        return NetworkStatusChange.objects.create(
+            network=self, status=status, changed_at=now, changed_by=by, note=note[:300]
+        )
+
 
 class NetworkStatusChange(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="status_changes")
     status = models.CharField(_("status"), max_length=12, choices=NetworkStatus.choices)
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("changed by"),
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
 
@@ -158,7 +194,7 @@ class NetworkStatusChange(models.Model):
         ordering = ["network", "changed_at"]
 
     def __str__(self) -> str:
-        return f"{self.network} → {self.status} ({self.changed_at:%Y-%m-%d})"
+        return f"{self.network} → {self.get_status_display()} ({self.changed_at:%Y-%m-%d})"
 
 
 class Role(models.TextChoices):

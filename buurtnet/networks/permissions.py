@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 
+from buurtnet.audit.models import ActorLabel
+
 from .models import Membership, MembershipStatus, Municipality, Network, NetworkStatus, Role
 
 
@@ -53,7 +55,18 @@ WITHOUT_COORDINATOR = (NetworkStatus.FOUNDING, NetworkStatus.DORMANT)
 
 @dataclass
 class Standing:
-    """Where one person stands: their roles per network, zone and municipality."""
+    """Where one person stands: their roles per network, zone and municipality.
+
+    The one place that answers "is this person zone staff / officer of this BIN" for every
+    app, with one rule for a superuser (the platform administrator):
+
+    - the `is_*` answers say which post a person holds (officer, coordinator, staff of a zone,
+      municipal partner). Being a superuser is no post: they are false for an administrator
+      who holds none. Ask them where the post itself matters (an imported CAP alert is drafted
+      in the name of a staff member of its zone);
+    - the `can*` answers say what a person may do. A superuser may do everything: whatever an
+      officer or the staff of any zone may do there.
+    """
 
     person_id: int | None
     is_superuser: bool = False
@@ -109,20 +122,53 @@ class Standing:
             if role == Role.OFFICER and network.status in WITHOUT_COORDINATOR:
                 # A BIN being founded, or dormant, has no coordinator to approve members.
                 allowed.add(Action.DECIDE_APPLICATION)
-        if network.municipality_id in self.zone_municipality_ids:
+        if self.is_zone_staff_of(network):
             allowed |= ZONE_STAFF_ACTIONS
-        if network.municipality_id in self.partner_municipality_ids:
+        if self.is_municipal_partner(network):
             allowed |= MUNICIPAL_ACTIONS
         return frozenset(allowed)
-
-    def can(self, action: Action, network: Network) -> bool:
-        return action in self.actions_on(network)
 
     def role_in(self, network: Network) -> str | None:
         return self.network_roles.get(network.pk)
 
+    # --- Posts held (false for a superuser who holds none) -------------------------------
+
+    def is_officer(self, network: Network) -> bool:
+        return self.role_in(network) == Role.OFFICER
+
+    def is_coordinator(self, network: Network) -> bool:
+        return self.role_in(network) == Role.COORDINATOR
+
+    def is_zone_staff(self, zone_id: int) -> bool:
+        """Staff of this zone (by its id)."""
+        return zone_id in self.zone_ids
+
+    def is_zone_staff_of(self, network: Network) -> bool:
+        """Staff of the zone the network lies in (without a query: by its municipality)."""
+        return network.municipality_id in self.zone_municipality_ids
+
+    def is_municipal_partner(self, network: Network) -> bool:
+        """Partner for the municipality the network lies in."""
+        return network.municipality_id in self.partner_municipality_ids
+
+    # --- What the person may do (everything, for a superuser) -----------------------------
+
+    def can(self, action: Action, network: Network) -> bool:
+        return action in self.actions_on(network)
+
     def can_view_zone(self, zone_id: int) -> bool:
-        return self.is_superuser or zone_id in self.zone_ids
+        """See and manage the zone's own pages (its CAP settings, surveys, audit log…): its
+        staff, or a superuser."""
+        return self.is_superuser or self.is_zone_staff(zone_id)
+
+    def can_act_as_zone_staff(self, network: Network) -> bool:
+        """Do what the staff of the network's zone may do there: they, or a superuser."""
+        return self.is_superuser or self.is_zone_staff_of(network)
+
+    def can_oversee(self, network: Network) -> bool:
+        """The BIN's officer and its zone's staff (or a superuser): the founding steps, the
+        overview, screening."""
+        return self.is_officer(network) or self.can_act_as_zone_staff(network)
 
     @property
     def is_police_or_staff(self) -> bool:
@@ -142,3 +188,26 @@ def require(person, action: Action, network: Network) -> Standing:
     if not standing.can(action, network):
         raise PermissionDenied
     return standing
+
+
+def audit_actor_label(actor, network: Network | None, zone_id: int | None) -> str:
+    """In which capacity an authenticated actor acted, for the audit log: their role in the
+    BIN, else staff of the zone, else platform admin, else municipal partner. Registered
+    with the audit app (networks.apps); uses the cached Standing (no queries in a view)."""
+    standing = Standing.of(actor)
+    role = standing.role_in(network) if network is not None else None
+    if role:
+        return role
+    if zone_id is not None and standing.is_zone_staff(zone_id):
+        return ActorLabel.ZONE_STAFF
+    if standing.is_superuser:
+        return ActorLabel.ADMIN
+    if network is not None and standing.is_municipal_partner(network):
+        return ActorLabel.MUNICIPAL
+    if network is None:
+        # A page over several BINs (the absence watch): the highest role they hold.
+        held = set(standing.network_roles.values())
+        for role in (ActorLabel.OFFICER, ActorLabel.COORDINATOR, ActorLabel.STEERING):
+            if role in held:
+                return role
+    return ActorLabel.PERSON

@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buurtnet.audit import services as audit
+from buurtnet.delivery import notices
 from buurtnet.delivery.services import notify_person
 from buurtnet.people.models import Person
-from buurtnet.privacy.services import record_join_consents
 
-from . import geo
+from . import geo, signals
 from .models import (
     JOINABLE_STATUSES,
     OPEN_STATUSES,
@@ -92,21 +92,23 @@ def change_network_status(network: Network, status: str, by: Person, note: str =
         raise ValidationError(_("Unknown status."), code="unknown_status")
     if status == network.status:
         return network
-    now = timezone.now()
     with transaction.atomic():
-        audit.record(
-            by,
-            audit.Action.CHANGE_NETWORK,
-            network,
-            network=network,
-            detail={"from": network.status, "to": status},
-        )
-        network.status = status
-        network.status_changed_at = now
-        network.save(update_fields=["status", "status_changed_at"])
-        NetworkStatusChange.objects.create(
-            network=network, status=status, changed_at=now, changed_by=by, note=note
-        )
+        move_network(network, status, by, note)
+    return network
+
+
+def move_network(network: Network, status: str, by: Person | None, note: str = "") -> Network:
+    """Move the BIN along its one status machine (`Network.move_to`, which refuses a move it
+    does not allow, and keeps the history) and log who did it. Must run in a transaction."""
+    previous = network.status
+    network.move_to(status, by=by, note=note)
+    audit.record(
+        by,
+        audit.Action.CHANGE_NETWORK,
+        network,
+        network=network,
+        detail={"from": previous, "to": status},
+    )
     return network
 
 
@@ -155,7 +157,7 @@ def apply(person: Person, network: Network, *, consented: bool, motivation: str 
             MembershipChange.objects.create(
                 membership=membership, to_status=MembershipStatus.APPLIED, changed_by=person
             )
-            record_join_consents(person, network)
+            signals.applied.send(sender=Membership, membership=membership)
     except IntegrityError as exc:  # a double click raced past the check above
         raise ValidationError(
             _("You already applied to or belong to this network."), code="duplicate"
@@ -195,6 +197,8 @@ def decide(membership: Membership, by: Person, *, approve: bool, reason: str = "
             if approve
             else "networks/email/application_declined",
             {"network": locked.network, "reason": reason},
+            kind=notices.DECISION,
+            key=f"application-{locked.pk}-{to_status}",
         )
     return locked
 

@@ -25,7 +25,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
 import buurtnet
-from buurtnet.audit.services import client_ip
+from buurtnet.common.client_ip import client_ip
 from buurtnet.delivery.models import PENDING_STATES, Delivery
 from buurtnet.delivery.worker import claimable
 from buurtnet.messaging.models import Message
@@ -170,12 +170,19 @@ def delivery_queues(now: datetime) -> Iterator[Metric]:
         Message.objects.filter(pk__in=by_message.keys() | waiting.keys()).values_list("pk", "kind")
     )
     for message_id, n in by_message.items():
-        kind = kinds.get(message_id, "unknown")
-        pending[kind] = pending.get(kind, 0) + n
+        if message_id is not None:
+            kind = kinds.get(message_id, "unknown")
+            pending[kind] = pending.get(kind, 0) + n
     for message_id, since in waiting.items():
         kind = kinds.get(message_id, "unknown")
-        if since is not None and (kind not in oldest or since < oldest[kind]):
+        if (
+            message_id is not None
+            and since is not None
+            and (kind not in oldest or since < oldest[kind])
+        ):
             oldest[kind] = since
+    if None in by_message or None in waiting:
+        _notice_queues(now, pending, oldest)
     length = GaugeMetricFamily(
         "buurtnet_delivery_queue_length",
         "Deliveries not sent yet (queued, in flight, awaiting a retry), by message kind.",
@@ -192,6 +199,25 @@ def delivery_queues(now: datetime) -> Iterator[Metric]:
         age.add_metric([kind], max(0.0, (now - since).total_seconds()) if since else 0.0)
     yield length
     yield age
+
+
+def _notice_queues(now: datetime, pending: dict, oldest: dict) -> None:
+    """Deliveries of notices to one person (no message), as `notice_<kind>`: a log-in code
+    that waits is as urgent as an alert."""
+    notice_rows = Delivery.objects.filter(message_id__isnull=True).order_by()
+    for row in (
+        notice_rows.filter(state__in=PENDING_STATES).values("notice__kind").annotate(n=Count("id"))
+    ):
+        kind = f"notice_{row['notice__kind']}"
+        pending[kind] = pending.get(kind, 0) + row["n"]
+    for row in (
+        notice_rows.filter(claimable(now))
+        .values("notice__kind")
+        .annotate(since=Min("next_attempt_at"))
+    ):
+        kind, since = f"notice_{row['notice__kind']}", row["since"]
+        if since is not None and (kind not in oldest or since < oldest[kind]):
+            oldest[kind] = since
 
 
 def rq_queues() -> Iterator[Metric]:

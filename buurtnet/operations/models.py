@@ -35,7 +35,7 @@ class PeriodicRun(models.Model):
     name = models.CharField(_("step"), max_length=100, unique=True)
     last_started = models.DateTimeField(_("last started"), null=True, blank=True)
     last_finished = models.DateTimeField(_("last finished"), null=True, blank=True)
-    # Exception class and a short message: never a person's data (see tick.py).
+    # Exception class and a short message: never a person's data (see core's tick command).
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
 
     class Meta:

@@ -1,7 +1,7 @@
 """Operators' endpoints: readiness (`/readyz`) and Prometheus metrics (`/metrics`).
 
 Neither needs a log-in (a probe has none) and both are exempt from the staff second-factor
-redirect (buurtnet/people/middleware.py). Neither answer names a person.
+redirect (buurtnet/networks/middleware.py). Neither answer names a person.
 """
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse

@@ -6,15 +6,17 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from buurtnet.audit.services import client_ip
-from buurtnet.delivery.services import enqueue_email
+from buurtnet.common.client_ip import client_ip
+from buurtnet.delivery import notices
+from buurtnet.delivery.services import send_code
 
 from .models import Language
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Sends allauth's mails through the task workers, so a slow SMTP server never
-    blocks a sign-up and a failed send is retried by the worker, not lost."""
+    """Sends allauth's mails (confirmation links, log-in codes, password resets) through
+    the outbox with the alerts, so a slow SMTP server never blocks a sign-up and a failed
+    send is retried by the worker, not lost."""
 
     error_messages = {
         **DefaultAccountAdapter.error_messages,
@@ -52,7 +54,19 @@ class AccountAdapter(DefaultAccountAdapter):
             ),
             "",
         )
-        enqueue_email(email, message.subject, message.body, html)
+        user = context.get("user")
+        send_code(
+            user if getattr(user, "pk", None) else None,
+            channel="email",
+            to=email,
+            subject=message.subject,
+            text=message.body,
+            html=html,
+            language=get_language() or "",
+            # A log-in code is typed in within minutes; a confirmation or password link
+            # stays useful for days.
+            kind=notices.CODE if "code" in template_prefix else notices.LINK,
+        )
 
     def save_user(self, request, user, form, commit=True):
         """A new person gets their messages in the language they signed up in."""

@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class PeopleConfig(AppConfig):
     name = "buurtnet.people"
     verbose_name = _("People")
-
-    def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the receivers

@@ -4,7 +4,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .phones import (
+# Channel is delivery's word for a way to reach a person; many apps import it from here.
+from buurtnet.delivery.models import Channel
+from buurtnet.delivery.phones import (
     LANDLINE,
     MOBILE,
     SPECIAL,
@@ -19,14 +21,6 @@ class Language(models.TextChoices):
     DUTCH = "nl", _("Dutch")
     FRENCH = "fr", _("French")
     ENGLISH = "en", _("English")
-
-
-class Channel(models.TextChoices):
-    EMAIL = "email", _("E-mail")
-    SMS = "sms", _("Text message (SMS)")
-    PUSH = "push", _("Push notification")
-    VOICE = "voice", _("Voice call")
-    INAPP = "inapp", _("In-app inbox")
 
 
 def default_channels() -> list[str]:

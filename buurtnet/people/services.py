@@ -11,13 +11,15 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from buurtnet.common.reconnect import after_commit
-from buurtnet.delivery.queues import route
-from buurtnet.delivery.services import enqueue_sms
+from buurtnet.delivery.phones import (
+    can_receive_sms,
+    check_contact_number,
+    check_sms_number,
+    normalize_phone,
+)
+from buurtnet.delivery.services import send_code
 
-from . import tasks
 from .models import Channel, Person, PhoneVerification
-from .phones import can_receive_sms, check_contact_number, check_sms_number, normalize_phone
 
 # At most this many codes per person per hour: an SMS costs money and can be abused.
 MAX_CODES_PER_HOUR = 5
@@ -65,17 +67,19 @@ def start_phone_verification(person: Person, raw_phone: str) -> PhoneVerificatio
 
 
 def _send_code(person: Person, phone: str, code: str) -> None:
+    """Text the code to a mobile, or have a call read it out to a landline, through the
+    outbox (retried while the provider is down, in the person's language)."""
     minutes = settings.PHONE_CODE_TTL_MINUTES
     with override(person.language):
         if can_receive_sms(phone):
             text = _("Your Buurtnet code is %(code)s. It is valid for %(minutes)s minutes.")
-            enqueue_sms(phone, text % {"code": code, "minutes": minutes})
+            text %= {"code": code, "minutes": minutes}
+            send_code(person, channel="sms", to=phone, text=text)
             return
         # Digits apart, so text-to-speech reads "4 0 1…", not "four hundred and one thousand".
         spoken = " ".join(code)
         text = _("Your Buurtnet code is %(code)s. I repeat: %(code)s.") % {"code": spoken}
-    language = person.language
-    after_commit(lambda: route(tasks.call_phone_code).enqueue(phone, text, language), "a code call")
+        send_code(person, channel="voice", to=phone, text=text)
 
 
 def confirm_phone(person: Person, code: str) -> None:

@@ -5,6 +5,8 @@ waits for the member's quiet hours. A coordinator's relay of what members saw ne
 officer's approval, as the Belgian BIN framework expects.
 """
 
+from buurtnet.common.rule import Rule
+
 EVERY_CHANNEL = ["email", "sms", "push", "voice", "inapp"]
 
 DEFAULT_PLAN: dict = {
@@ -95,3 +97,9 @@ DEFAULT_PLAN: dict = {
         },
     ],
 }
+
+
+def default_rule(kind: str) -> Rule:
+    """The default plan's rule for one kind: what applies where a plan (written before that
+    kind existed) has none."""
+    return next(Rule.from_json(r) for r in DEFAULT_PLAN["rules"] if r["kind"] == kind)

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from buurtnet.common.rule import Rule
 from buurtnet.people.models import Channel
 
 from .models import Approver, MessageKind, PoliceRoute, SenderRole
@@ -87,13 +88,26 @@ class PlanForm(forms.Form):
             "sms_segment_limit": content["sms_segment_limit"],
             "consult_every_days": content.get("consult_every_days", 90),
         }
-        for rule in content["rules"]:
-            if rule["kind"] == MessageKind.REPORT and not rule.get("report_to"):
-                # Plans written before reports had receivers sent them to the officer.
-                initial[f"{rule['kind']}__report_to"] = [Approver.OFFICER]
-            for name, value in rule.items():
-                if name != "kind":
-                    initial[f"{rule['kind']}__{name}"] = value
+        for data in content["rules"]:
+            rule = Rule.from_json(data)
+            p = f"{rule.kind}__"
+            initial.update(
+                {
+                    p + "senders": list(rule.senders),
+                    p + "approval_needed_for": list(rule.approval_needed_for),
+                    p + "approver": rule.approver,
+                    p + "channels": list(rule.channels),
+                    p + "quiet_hours_apply": rule.quiet_hours_apply,
+                    p + "send_from": rule.send_from,
+                    p + "send_until": rule.send_until,
+                    p + "response_minutes": rule.response_minutes,
+                    p + "fallback": rule.fallback,
+                    p + "plates_allowed": rule.plates_allowed,
+                }
+            )
+            if rule.kind == MessageKind.REPORT:
+                initial[p + "report_to"] = list(rule.report_receivers)
+                initial[p + "reporter_contact_shared"] = rule.reporter_contact_shared
         return initial
 
     def sections(self) -> list[tuple[str, str, list]]:
@@ -105,34 +119,30 @@ class PlanForm(forms.Form):
 
     def content(self) -> dict:
         data = self.cleaned_data
-        rules = []
-        for kind in RULE_KINDS:
-            p = f"{kind}__"
-            rules.append(
-                {
-                    "kind": kind,
-                    "senders": data[p + "senders"],
-                    "approval_needed_for": data[p + "approval_needed_for"],
-                    "approver": data[p + "approver"],
-                    "channels": data[p + "channels"],
-                    "quiet_hours_apply": data[p + "quiet_hours_apply"],
-                    "send_from": data[p + "send_from"].isoformat()
-                    if data[p + "send_from"]
-                    else None,
-                    "send_until": data[p + "send_until"].isoformat()
-                    if data[p + "send_until"]
-                    else None,
-                    "response_minutes": data[p + "response_minutes"],
-                    "fallback": data[p + "fallback"],
-                    "plates_allowed": data[p + "plates_allowed"],
-                    "report_to": data.get(p + "report_to", []),
-                    "reporter_contact_shared": data.get(p + "reporter_contact_shared", False),
-                }
-            )
         return {
             "police_route": data["police_route"],
             "forward_within_minutes": data["forward_within_minutes"],
             "sms_segment_limit": data["sms_segment_limit"],
             "consult_every_days": data["consult_every_days"],
-            "rules": rules,
+            "rules": [self.rule(kind).to_json() for kind in RULE_KINDS],
         }
+
+    def rule(self, kind: str) -> Rule:
+        """The rule typed for one kind (the form's choices keep it within the vocabulary)."""
+        data = self.cleaned_data
+        p = f"{kind}__"
+        return Rule(
+            kind=kind,
+            senders=data[p + "senders"],
+            approval_needed_for=data[p + "approval_needed_for"],
+            approver=data[p + "approver"],
+            channels=data[p + "channels"],
+            quiet_hours_apply=data[p + "quiet_hours_apply"],
+            send_from=data[p + "send_from"],
+            send_until=data[p + "send_until"],
+            response_minutes=data[p + "response_minutes"],
+            fallback=data[p + "fallback"],
+            plates_allowed=data[p + "plates_allowed"],
+            report_to=data.get(p + "report_to", ()),
+            reporter_contact_shared=data.get(p + "reporter_contact_shared", False),
+        )

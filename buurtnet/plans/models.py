@@ -11,32 +11,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from buurtnet.people.models import Channel
-
-
-class MessageKind(models.TextChoices):
-    ALERT = "alert", _("Alert (urgent)")
-    NOTICE = "notice", _("Notice")
-    TIP = "tip", _("Prevention tip")
-    RELAY = "relay", _("Relay (coordinator to members)")
-    FEEDBACK = "feedback", _("Feedback")
-    REPORT = "report", _("Report (member to police)")
-
-
-class SenderRole(models.TextChoices):
-    OFFICER = "officer", _("Officer of the BIN")
-    ZONE_STAFF = "zone_staff", _("Zone staff")
-    COORDINATOR = "coordinator", _("Coordinator")
-    STEERING = "steering", _("Steering group")
-    MEMBER = "member", _("Member")
-
-
-POLICE_ROLES = frozenset({SenderRole.OFFICER, SenderRole.ZONE_STAFF})
-
-
-class Approver(models.TextChoices):
-    OFFICER = "officer", _("The officer")
-    COORDINATOR = "coordinator", _("The coordinator")
+# The plan's vocabulary lives with the Rule in the lowest layer (delivery reads rules and
+# may not import plans); it is named from here too, as the apps above have always done.
+from buurtnet.common.rule import CHANNELS, Approver, MessageKind, Rule, SenderRole
+from buurtnet.common.rule import POLICE_ROLES as POLICE_ROLES
 
 
 class PoliceRoute(models.TextChoices):
@@ -49,9 +27,6 @@ class PlanStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUPERSEDED = "superseded", _("Superseded")
     WITHDRAWN = "withdrawn", _("Replaced before approval")
-
-
-ALL_CHANNELS = [c.value for c in Channel]
 
 
 class CommunicationPlan(models.Model):
@@ -168,7 +143,7 @@ class PlanRule(models.Model):
             errors["senders"] = _("Choose at least one sender.")
         if set(self.approval_needed_for or []) - set(self.senders or []):
             errors["approval_needed_for"] = _("Only senders can need approval.")
-        if not self.channels or set(self.channels) - set(ALL_CHANNELS):
+        if not self.channels or set(self.channels) - set(CHANNELS):
             errors["channels"] = _("Choose at least one channel.")
         if self.kind == MessageKind.REPORT and (
             not self.report_to or set(self.report_to) - set(Approver.values)
@@ -179,24 +154,43 @@ class PlanRule(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def as_dict(self) -> dict:
-        """The rule as a snapshot stored with each message, so later plan edits do not
-        change how an already sent message behaves."""
-        return {
-            "kind": self.kind,
-            "senders": list(self.senders),
-            "approval_needed_for": list(self.approval_needed_for or []),
-            "approver": self.approver,
-            "channels": list(self.channels),
-            "quiet_hours_apply": self.quiet_hours_apply,
-            "send_from": self.send_from.isoformat() if self.send_from else None,
-            "send_until": self.send_until.isoformat() if self.send_until else None,
-            "response_minutes": self.response_minutes,
-            "fallback": self.fallback,
-            "plates_allowed": self.plates_allowed,
-            "report_to": list(self.report_to or []),
-            "reporter_contact_shared": self.reporter_contact_shared,
-        }
+    def as_rule(self) -> Rule:
+        """The rule as the value stored with each message (a snapshot), so later plan edits
+        do not change how an already sent message behaves."""
+        return Rule(
+            kind=self.kind,
+            senders=self.senders,
+            approval_needed_for=self.approval_needed_for or (),
+            approver=self.approver,
+            channels=self.channels,
+            quiet_hours_apply=self.quiet_hours_apply,
+            send_from=self.send_from,
+            send_until=self.send_until,
+            response_minutes=self.response_minutes,
+            fallback=self.fallback,
+            plates_allowed=self.plates_allowed,
+            report_to=self.report_to or (),
+            reporter_contact_shared=self.reporter_contact_shared,
+        )
+
+    @classmethod
+    def of(cls, rule: Rule) -> "PlanRule":
+        """An unsaved row holding a rule, to be validated (clean) and stored with a plan."""
+        return cls(
+            kind=rule.kind.value,
+            senders=[role.value for role in rule.senders],
+            approval_needed_for=[role.value for role in rule.approval_needed_for],
+            approver=rule.approver.value,
+            channels=list(rule.channels),
+            quiet_hours_apply=rule.quiet_hours_apply,
+            send_from=rule.send_from,
+            send_until=rule.send_until,
+            response_minutes=rule.response_minutes,
+            fallback=rule.fallback,
+            plates_allowed=rule.plates_allowed,
+            report_to=[approver.value for approver in rule.report_to],
+            reporter_contact_shared=rule.reporter_contact_shared,
+        )
 
 
 class PlanApproval(models.Model):

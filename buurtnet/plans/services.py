@@ -1,15 +1,16 @@
 """Writing, approving and reading communication plans."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.dateparse import parse_time
 from django.utils.translation import gettext as _
 
 from buurtnet.audit import services as audit
+from buurtnet.common.rule import MessageKind, Rule
 from buurtnet.networks.models import Network, PoliceZone, Role
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
@@ -25,20 +26,8 @@ from .models import (
     SenderRole,
 )
 
-RULE_FIELDS = (
-    "senders",
-    "approval_needed_for",
-    "approver",
-    "channels",
-    "quiet_hours_apply",
-    "send_from",
-    "send_until",
-    "response_minutes",
-    "fallback",
-    "plates_allowed",
-    "report_to",
-    "reporter_contact_shared",
-)
+# What an automatic notice reaches when the plan's notices name none of the channels allowed.
+AUTOMATIC_NOTICE_CHANNELS = ("email", "inapp")
 
 
 @dataclass
@@ -52,14 +41,23 @@ class EffectivePlan:
     forward_within_minutes: int
     sms_segment_limit: int
     consult_every_days: int = DEFAULT_PLAN["consult_every_days"]
-    rules: dict[str, dict] = field(default_factory=dict)
+    rule_by_kind: dict[str, Rule] = field(default_factory=dict)
 
     @property
     def is_agreed(self) -> bool:
         return self.version is not None
 
-    def rule(self, kind: str) -> dict | None:
-        return self.rules.get(kind)
+    def rule_of(self, kind: str) -> Rule | None:
+        """The plan's rule for a message kind; None where the plan does not have that kind."""
+        return self.rule_by_kind.get(kind)
+
+    def notice_rule(self, allowed: tuple[str, ...], **without_plan: Any) -> Rule:
+        """How an automatic notice (a meeting invitation, approved minutes, a survey) travels:
+        as the plan's notices do, but only on the `allowed` channels, so that nobody is
+        called or texted for it; by e-mail and in-app when the plan names none of them. A
+        plan without a rule for notices gets those two, with the fields in `without_plan`."""
+        rule = self.rule_of(MessageKind.NOTICE) or Rule(kind=MessageKind.NOTICE, **without_plan)
+        return rule.with_channels_within(allowed, otherwise=AUTOMATIC_NOTICE_CHANNELS)
 
 
 def zone_template(zone_id: int) -> dict:
@@ -75,11 +73,11 @@ def _from_plan(plan: CommunicationPlan) -> EffectivePlan:
         forward_within_minutes=plan.forward_within_minutes,
         sms_segment_limit=plan.sms_segment_limit,
         consult_every_days=plan.consult_every_days,
-        rules={rule.kind: rule.as_dict() for rule in plan.rules.all()},
+        rule_by_kind={rule.kind: rule.as_rule() for rule in plan.rules.all()},
     )
 
 
-def _from_template(network_id: int, content: dict) -> EffectivePlan:
+def _from_template(network_id: int, content: dict, rules: dict[str, Rule]) -> EffectivePlan:
     return EffectivePlan(
         network_id=network_id,
         version=None,
@@ -88,8 +86,17 @@ def _from_template(network_id: int, content: dict) -> EffectivePlan:
         sms_segment_limit=content["sms_segment_limit"],
         # Templates written before consultations had a rhythm do not say it.
         consult_every_days=content.get("consult_every_days", DEFAULT_PLAN["consult_every_days"]),
-        rules={rule["kind"]: dict(rule) for rule in content["rules"]},
+        rule_by_kind=dict(rules),
     )
+
+
+def _rules_of(content: dict) -> dict[str, Rule]:
+    rules = (Rule.from_json(data) for data in content["rules"])
+    return {rule.kind: rule for rule in rules}
+
+
+# The default plan's rules, read once: every BIN of a zone without a template follows them.
+_DEFAULT_RULES = _rules_of(DEFAULT_PLAN)
 
 
 def effective_plans(networks: list[Network]) -> dict[int, EffectivePlan]:
@@ -104,9 +111,14 @@ def effective_plans(networks: list[Network]) -> dict[int, EffectivePlan]:
         templates = {
             t.zone_id: t.content for t in PlanTemplate.objects.filter(zone_id__in=zone_ids)
         }
+        # A zone's rules are read once and shared by its BINs: a Rule cannot be changed.
+        rules = {zone_id: _rules_of(content) for zone_id, content in templates.items()}
         for network in missing:
-            content = templates.get(network.municipality.zone_id, DEFAULT_PLAN)
-            plans[network.pk] = _from_template(network.pk, content)
+            zone_id = network.municipality.zone_id
+            content = templates.get(zone_id, DEFAULT_PLAN)
+            plans[network.pk] = _from_template(
+                network.pk, content, rules.get(zone_id, _DEFAULT_RULES)
+            )
     return plans
 
 
@@ -140,23 +152,12 @@ def _approver_role(person: Person, network: Network) -> str | None:
     return {Role.COORDINATOR: Approver.COORDINATOR, Role.OFFICER: Approver.OFFICER}.get(role)
 
 
-def rule_from_dict(kind: str, data: dict) -> PlanRule:
-    rule = PlanRule(kind=kind)
-    for name in RULE_FIELDS:
-        value = data.get(name)
-        if name in ("send_from", "send_until") and isinstance(value, str):
-            value = parse_time(value)
-        if value is not None or name in ("send_from", "send_until", "response_minutes"):
-            setattr(rule, name, value)
-    return rule
-
-
 def write_draft(network: Network, by: Person, content: dict, note: str = "") -> CommunicationPlan:
     """Write a new draft version. Earlier drafts are withdrawn; the active plan stays active
     until this version is approved by both the coordinator and the officer."""
     if not can_edit_plan(by, network):
         raise PermissionDenied
-    rules = [rule_from_dict(r["kind"], r) for r in content["rules"]]
+    rules = [PlanRule.of(Rule.from_json(data)) for data in content["rules"]]
     errors = {}
     for rule in rules:
         try:
@@ -199,15 +200,15 @@ def write_draft(network: Network, by: Person, content: dict, note: str = "") -> 
 def plan_content(plan: CommunicationPlan | EffectivePlan) -> dict:
     """A plan as the same dict a template holds, to start a new draft from."""
     if isinstance(plan, EffectivePlan):
-        rules = list(plan.rules.values())
+        rules = list(plan.rule_by_kind.values())
     else:
-        rules = [rule.as_dict() for rule in plan.rules.all()]
+        rules = [rule.as_rule() for rule in plan.rules.all()]
     return {
         "police_route": plan.police_route,
         "forward_within_minutes": plan.forward_within_minutes,
         "sms_segment_limit": plan.sms_segment_limit,
         "consult_every_days": plan.consult_every_days,
-        "rules": rules,
+        "rules": [rule.to_json() for rule in rules],
     }
 
 
@@ -250,8 +251,8 @@ def approve(plan: CommunicationPlan, by: Person) -> CommunicationPlan:
 def save_zone_template(zone: PoliceZone, by: Person, content: dict) -> PlanTemplate:
     if not Standing.of(by).can_view_zone(zone.pk):
         raise PermissionDenied
-    for r in content["rules"]:
-        rule_from_dict(r["kind"], r).clean()
+    for data in content["rules"]:
+        PlanRule.of(Rule.from_json(data)).clean()
     with transaction.atomic():
         template, _created = PlanTemplate.objects.update_or_create(
             zone=zone,

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from buurtnet.common.rule import Rule
 from buurtnet.networks.models import Network, PoliceZone
 from buurtnet.networks.permissions import Action, Standing
 
@@ -40,15 +41,15 @@ def plan(request: HttpRequest, network_id: int, version: int | None = None) -> H
             "versions": versions,
             "shown": shown,
             "effective": effective,
-            "rules": shown.rules.all() if shown else _template_rules(effective),
+            "rules": _rules(shown) if shown else list(effective.rule_by_kind.values()),
             "draft": draft,
             "can_edit": services.can_edit_plan(request.user, network),
         },
     )
 
 
-def _template_rules(effective) -> list[dict]:
-    return list(effective.rules.values())
+def _rules(plan: CommunicationPlan) -> list[Rule]:
+    return [rule.as_rule() for rule in plan.rules.all()]
 
 
 @login_required

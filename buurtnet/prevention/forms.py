@@ -4,10 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from buurtnet.common.form_fields import IdChoiceField
+from buurtnet.common.form_fields import IdChoiceField, LocalMinuteField
 from buurtnet.networks.models import Municipality, NetworkKind
 from buurtnet.people.models import Language
-from buurtnet.reports.forms import LOCAL_MINUTE
 
 from .models import Recurrence, Theme, Tip, TipStatus
 from .services import LANGUAGES, CampaignInput, TipInput
@@ -122,12 +121,7 @@ class CampaignForm(forms.Form):
     recurrence = forms.ChoiceField(
         label=_("How often"), choices=Recurrence.choices, widget=forms.RadioSelect
     )
-    starts_at = forms.DateTimeField(
-        label=_("First tip goes out on"),
-        required=False,
-        input_formats=[LOCAL_MINUTE, "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE),
-    )
+    starts_at = LocalMinuteField(label=_("First tip goes out on"), required=False)
     period_ends_on = forms.DateField(
         label=_("Every year until (the end of the period)"),
         required=False,

@@ -4,7 +4,6 @@ Every function here acts on one person only, the one passed in; the views pass t
 logged-in person, never a person chosen by id.
 """
 
-import json
 from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
@@ -17,13 +16,13 @@ from django.db import models, transaction
 from django.db.models import Prefetch, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tasks_db.models import DBTaskResult
 
 from buurtnet.absences.models import Absence
 from buurtnet.audit.models import AuditEvent
 from buurtnet.delivery.models import (
     Delivery,
     DeliveryState,
+    Notice,
     OutboxMessage,
     PushSubscription,
     Reason,
@@ -162,8 +161,13 @@ def withdraw_consent(person: Person, kind: str) -> int:
             remaining = [c for c in channels if c not in chans] or ["inapp"]
             person.channels = remaining
             person.save(update_fields=["channels"])
+        # A notice sent to a number or address named for it (a code being typed in now)
+        # goes on: the person asked for it.
+        theirs = models.Q(
+            recipient__in=Recipient.objects.filter(person=person).values("pk")
+        ) | models.Q(notice__person=person, notice__phone="", notice__email="")
         return Delivery.objects.filter(
-            recipient__in=Recipient.objects.filter(person=person).values("pk"),
+            theirs,
             channel__in=chans,
             state__in=[DeliveryState.QUEUED, DeliveryState.AWAITING_RETRY],
         ).update(
@@ -339,6 +343,29 @@ def export(person: Person) -> dict:
             }
             for d in r.deliveries.all()
         )
+    # What they were told outside messages: when, about what, how it went. Not the text: a
+    # notice may name someone else (a candidate for a function), and a code is a secret.
+    data["notices"] = [
+        {
+            "kind": n.kind,
+            "subject": n.subject,
+            "created_at": n.created_at,
+            "deliveries": [
+                {
+                    "channel": d.channel,
+                    "state": d.state,
+                    "reason": d.reason,
+                    "queued_at": d.queued_at,
+                    "sent_at": d.sent_at,
+                    "delivered_at": d.delivered_at,
+                }
+                for d in n.deliveries.all()
+            ],
+        }
+        for n in Notice.objects.filter(person=person)
+        .prefetch_related(Prefetch("deliveries", queryset=Delivery.objects.order_by("pk")))
+        .order_by("created_at", "pk")
+    ]
     data["replies"] = [
         {"message_id": r.message_id, "channel": r.channel, "body": r.body, "at": r.received_at}
         for r in Reply.objects.filter(author=person).order_by("received_at", "pk")
@@ -417,12 +444,14 @@ def erase(person: Person) -> str:
     """Erase the person's account. Returns "deleted" or "anonymised".
 
     Deleted through the ORM: memberships (and their history), absences, messages received
-    (recipients, with their deliveries and replies), replies, push subscriptions, phone
-    verifications, consents, e-mail addresses, second factors, zone and municipal functions,
-    and the local outbox copies sent to their address or number. Kept without the link:
-    reports they filed, audit entries, decisions and changes they made. The person row is
-    deleted; where a message they sent, a campaign they created or a plan they approved
-    must keep its author (on_delete=PROTECT), it is anonymised instead.
+    (recipients, with their deliveries and replies), replies, notices (with their
+    deliveries; those sent to their address or number without an account too), push
+    subscriptions, phone verifications, consents, e-mail addresses, second factors, zone and
+    municipal functions, and the local outbox copies sent to their address or number (the
+    task backend holds nothing of theirs: a delivery task's arguments are ids). Kept without
+    the link: reports they filed, audit entries, decisions and changes they made. The person
+    row is deleted; where a message they sent, a campaign they created or a plan they
+    approved must keep its author (on_delete=PROTECT), it is anonymised instead.
     """
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
@@ -450,8 +479,12 @@ def erase(person: Person) -> str:
         Consent.objects.filter(person=person).delete()
         Authenticator.objects.filter(user=person).delete()
         EmailAddress.objects.filter(user=person).delete()
+        sent_to_them = models.Q(person=person) | models.Q(phone__in=addresses)
+        for address in addresses:
+            # An address is one whatever its case: allauth may store it as it was typed.
+            sent_to_them |= models.Q(email__iexact=address)
+        Notice.objects.filter(sent_to_them).delete()
         OutboxMessage.objects.filter(recipient__in=addresses).delete()
-        _forget_queued_mail(addresses)
         _null_links(person)
         try:
             with transaction.atomic():
@@ -460,19 +493,6 @@ def erase(person: Person) -> str:
             _anonymise(person)
             return "anonymised"
         return "deleted"
-
-
-def _forget_queued_mail(addresses: list[str]) -> None:
-    """The database task backend keeps each e-mail and SMS task's arguments (address and
-    rendered text) as a row; those of this person go with them."""
-    rows = DBTaskResult.objects.filter(
-        task_path__in=["buurtnet.delivery.tasks.send_email", "buurtnet.delivery.tasks.send_sms"]
-    )
-    matching = models.Q()
-    for address in addresses:
-        matching |= models.Q(args_kwargs__icontains=json.dumps(address, ensure_ascii=False))
-    if matching:
-        rows.filter(matching).delete()
 
 
 def _forget_admin_history(person: Person) -> None:

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from buurtnet.common.form_fields import LocalMinuteField
 from buurtnet.messaging.models import MESSAGE_BODY_MAX
 from buurtnet.people.models import Language
 from buurtnet.plans.models import MessageKind
@@ -13,7 +14,6 @@ from .models import Outcome, ReportStatus
 from .services import ReportInput
 
 PHOTO_TYPES = "image/jpeg,image/png,image/heic,image/heif,.heic,.heif,.jpg,.jpeg,.png"
-LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -54,12 +54,7 @@ class ReportForm(forms.Form):
     category = forms.TypedChoiceField(
         label=_("What did you see?"), coerce=int, widget=forms.RadioSelect, required=False
     )
-    occurred_at = forms.DateTimeField(
-        label=_("When did it happen?"),
-        required=False,
-        input_formats=[LOCAL_MINUTE, "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE),
-    )
+    occurred_at = LocalMinuteField(label=_("When did it happen?"), required=False)
     longitude = forms.FloatField(
         widget=forms.HiddenInput, required=False, min_value=-180, max_value=180
     )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 # PrivateStorage is named here by the migrations made before STORAGES["private"] existed.
 from buurtnet.common.private_files import PrivateStorage, private_storage  # noqa: F401
+from buurtnet.common.rule import MessageKind, Rule
 
 
 class ReportCategory(models.Model):
@@ -174,6 +175,12 @@ class Report(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reports:detail", args=[self.pk])
+
+    @property
+    def filed_rule(self) -> Rule:
+        """The plan's rule for reports as it was when this one was filed (`rule` holds its
+        JSON): receivers, channels, promised response time."""
+        return Rule.from_json(self.rule, kind=MessageKind.REPORT)
 
     @property
     def is_open(self) -> bool:

@@ -25,6 +25,8 @@ from buurtnet.audit import services as audit
 from buurtnet.common import limits
 from buurtnet.common import photos as photo_files
 from buurtnet.common.private_files import StorageUnavailable, delete_files, reaching_storage
+from buurtnet.common.rule import Approver, Rule
+from buurtnet.delivery import notices
 from buurtnet.delivery.services import notify_person
 from buurtnet.messaging import content_check, sms_segments
 from buurtnet.messaging import services as messaging
@@ -39,7 +41,7 @@ from buurtnet.networks.models import (
 )
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
-from buurtnet.plans.defaults import DEFAULT_PLAN
+from buurtnet.plans.defaults import default_rule
 from buurtnet.plans.models import MessageKind, SenderRole
 from buurtnet.plans.services import effective_plan, sender_roles
 from buurtnet.webhooks import services as webhooks
@@ -63,10 +65,6 @@ OLDEST_REPORT = timedelta(days=31)
 CLOCK_SLACK = timedelta(minutes=10)
 # Current Belgian plates (1-ABC-234), and the older ABC-123 and 123-ABC.
 BELGIAN_PLATE = re.compile(r"^(?:([1-9])([A-Z]{3})(\d{3})|([A-Z]{3})(\d{3})|(\d{3})([A-Z]{3}))$")
-
-
-def _default_rule(kind: str) -> dict:
-    return next(dict(r) for r in DEFAULT_PLAN["rules"] if r["kind"] == kind)
 
 
 # --- Categories ------------------------------------------------------------------------
@@ -156,13 +154,15 @@ def _contact_shared(report: Report, person: Person) -> bool:
     """Both the plan the report was filed under and the plan agreed now must share the
     reporter with the coordinator: withdrawing it applies at once, also to older reports,
     and a zone template alone (not agreed by this BIN) never grants it."""
-    if not (report.plan_version and report.rule.get("reporter_contact_shared")):
+    if not (report.plan_version and report.filed_rule.reporter_contact_shared):
         return False
     cache = person.__dict__.setdefault("_reporter_shared", {})
     if report.network_id not in cache:
         plan = effective_plan(report.network)
-        rule = plan.rule(MessageKind.REPORT) or {}
-        cache[report.network_id] = plan.is_agreed and bool(rule.get("reporter_contact_shared"))
+        rule = plan.rule_of(MessageKind.REPORT)
+        cache[report.network_id] = (
+            plan.is_agreed and rule is not None and rule.reporter_contact_shared
+        )
     return cache[report.network_id]
 
 
@@ -229,14 +229,12 @@ class ReportInput:
     source_message_id: int | None = None
 
 
-def report_rule(network: Network) -> tuple[int | None, dict]:
-    """The plan's rule for reports, with the receivers it must have."""
+def rule_for_reports(network: Network) -> tuple[int | None, Rule]:
+    """The plan's version and its rule for reports, with the receivers it must have (plans
+    written before reports had receivers sent them to the officer)."""
     plan = effective_plan(network)
-    rule = dict(plan.rule(MessageKind.REPORT) or _default_rule(MessageKind.REPORT))
-    # Plans written before reports had receivers sent them to the officer.
-    rule["report_to"] = list(rule.get("report_to") or ["officer"])
-    rule.setdefault("reporter_contact_shared", False)
-    return plan.version, rule
+    rule = plan.rule_of(MessageKind.REPORT) or default_rule(MessageKind.REPORT)
+    return plan.version, rule.replace(report_to=rule.report_receivers)
 
 
 def normalize_plate(plate: str) -> str:
@@ -265,8 +263,8 @@ def file_report(reporter: Person, data: ReportInput) -> Report:
             if earlier.reporter_id != reporter.pk:
                 raise PermissionDenied
             return earlier
-    plan_version, rule = report_rule(network)
-    if not set(sender_roles(reporter, network)) & set(rule["senders"]):
+    plan_version, rule = rule_for_reports(network)
+    if not any(rule.may_send(role) for role in sender_roles(reporter, network)):
         raise PermissionDenied(_("The communication plan of this BIN does not take reports."))
     category, cleaned = _validated(reporter, network, data)
     try:
@@ -414,7 +412,7 @@ def _create(
     category: ReportCategory,
     data: ReportInput,
     plan_version: int | None,
-    rule: dict,
+    rule: Rule,
     cleaned: list,
 ) -> Report:
     now = timezone.now()
@@ -436,7 +434,7 @@ def _create(
         source_message=_received(reporter, network, data.source_message_id),
         client_token=data.client_token,
         plan_version=plan_version,
-        rule=rule,
+        rule=rule.to_json(),
         created_at=now,
         due_at=_due(now, rule),
     )
@@ -477,9 +475,9 @@ def _store_photos(report: Report, cleaned: list) -> None:
         ) from exc
 
 
-def _due(filed_at: datetime, rule: dict) -> datetime | None:
+def _due(filed_at: datetime, rule: Rule) -> datetime | None:
     """When the police must have answered, by the plan's promised response time."""
-    minutes = rule.get("response_minutes")
+    minutes = rule.response_minutes
     return filed_at + timedelta(minutes=minutes) if minutes else None
 
 
@@ -504,7 +502,10 @@ def receivers(report: Report) -> list[Person]:
     """Who the plan sends this report to. With nobody in that role (a BIN without a
     coordinator), the officer; without an officer either, the zone's staff: a report is
     never left with no one to read it."""
-    roles = [Role.OFFICER if r == "officer" else Role.COORDINATOR for r in report.rule["report_to"]]
+    roles = [
+        Role.OFFICER if receiver == Approver.OFFICER else Role.COORDINATOR
+        for receiver in report.filed_rule.report_receivers
+    ]
     active = Person.objects.filter(is_active=True).exclude(pk=report.reporter_id)
     for wanted in (roles, [Role.OFFICER]):
         people = list(
@@ -528,14 +529,16 @@ def _route(report: Report) -> Message | None:
         with translation.override(language):
             texts[language] = _notification_text(report)
     message = messaging.send_direct(
-        sender=report.reporter,
-        sender_role=SenderRole.MEMBER,
+        # Buurtnet tells the police; the reporter is named on the report, for whoever may
+        # see them (the coordinator only when the plan shares it).
+        sender=None,
+        sender_role="",
         network=report.network,
         people=people,
         kind=MessageKind.REPORT,
         texts=texts,
         language=report.language,
-        rule=report.rule,
+        rule=report.filed_rule,
         plan_version=report.plan_version,
     )
     ReportEvent.objects.filter(report=report, kind=ReportEvent.Kind.FILED).update(message=message)
@@ -649,7 +652,7 @@ def send_feedback(report: Report, by: Person, body: str, sms_text: str = "") -> 
             _("The reporter's account no longer exists; feedback cannot reach them.")
         )
     plan = effective_plan(report.network)
-    rule = dict(plan.rule(MessageKind.FEEDBACK) or _default_rule(MessageKind.FEEDBACK))
+    rule = plan.rule_of(MessageKind.FEEDBACK) or default_rule(MessageKind.FEEDBACK)
     errors: dict[str, list[str]] = {}
     if not body:
         errors["body"] = [_("Write what you want to tell the reporter.")]
@@ -663,7 +666,7 @@ def send_feedback(report: Report, by: Person, body: str, sms_text: str = "") -> 
             % {"segments": segments, "limit": plan.sms_segment_limit}
         ]
     for name, text in (("body", body), ("sms_text", sms_text)):
-        for finding in content_check.check_text(text, allow_plates=rule.get("plates_allowed")):
+        for finding in content_check.check_text(text, allow_plates=rule.plates_allowed):
             if finding.kind == content_check.PLATE:
                 errors.setdefault(name, []).append(finding.explanation)
     if errors:
@@ -792,7 +795,7 @@ def report_from_reply(reply: Reply, by: Person) -> Report:
     if point is None or geo.distance_outside_m(network.area, *point) > 0:
         centre = geo.shape(network.area).representative_point()
         point = (centre.x, centre.y)
-    plan_version, rule = report_rule(network)
+    plan_version, rule = rule_for_reports(network)
     category = categories_for(network.municipality.zone).filter(code=OTHER).first() or (
         categories_for(network.municipality.zone).first()
     )
@@ -805,7 +808,16 @@ def report_from_reply(reply: Reply, by: Person) -> Report:
     return change_status(report, by, ReportStatus.ACKNOWLEDGED)
 
 
-def _report_of_reply(reply, by, network, category, point, plan_version, rule, now) -> Report:
+def _report_of_reply(
+    reply: Reply,
+    by: Person,
+    network: Network,
+    category: ReportCategory,
+    point: tuple[float, float],
+    plan_version: int | None,
+    rule: Rule,
+    now: datetime,
+) -> Report:
     author = reply.author
     with transaction.atomic():
         report = Report.objects.create(
@@ -821,7 +833,7 @@ def _report_of_reply(reply, by, network, category, point, plan_version, rule, no
             source_message=reply.message,
             source_reply=reply,
             plan_version=plan_version,
-            rule=rule,
+            rule=rule.to_json(),
             created_at=now,
             due_at=_due(now, rule),
         )
@@ -861,7 +873,13 @@ def flag_overdue_reports(now: datetime | None = None) -> int:
                 continue
             ReportEvent.objects.create(report=report, kind=ReportEvent.Kind.OVERDUE, at=now)
             for person in _officers(report.network):
-                notify_person(person, "reports/email/overdue", {"report": report})
+                notify_person(
+                    person,
+                    "reports/email/overdue",
+                    {"report": report},
+                    kind=notices.OVERDUE,
+                    key=f"report-overdue-{report.pk}",
+                )
             flagged += 1
     return flagged
 

@@ -18,7 +18,8 @@ from django.utils.translation import gettext
 
 from buurtnet.audit.services import retention_days as audit_retention_days
 from buurtnet.common.private_files import StorageUnavailable, delete_files
-from buurtnet.delivery.models import Delivery, OutboxMessage
+from buurtnet.delivery import notices
+from buurtnet.delivery.models import Delivery, Notice, OutboxMessage
 from buurtnet.messaging.models import Message, MessageText, Recipient, Reply
 from buurtnet.networks.models import Membership, MembershipStatus, PoliceZone
 from buurtnet.networks.permissions import Standing
@@ -30,7 +31,14 @@ logger = logging.getLogger(__name__)
 
 FIELDS = ("left_members", "closed_reports", "delivery_records", "outbox_records")
 # What `purge()` reports, in this order.
-KINDS = ("left_members", "closed_reports", "deliveries", "recipients", "outbox_records")
+KINDS = (
+    "left_members",
+    "closed_reports",
+    "deliveries",
+    "recipients",
+    "outbox_records",
+    "notices",
+)
 
 MEMBERSHIP_BATCH = 1000
 REPORT_BATCH = 500
@@ -99,6 +107,7 @@ def purge(now: datetime | None = None) -> dict[str, int]:
     # Outbox rows belong to no zone: the shortest period any zone asked for applies.
     days = min(outbox_days, default=RetentionPolicy._meta.get_field("outbox_records").default)
     totals["outbox_records"] = _purge_outbox(now - _days(days))
+    totals["notices"] = _purge_notices(now)
     logger.info("retention purge: %s", totals)
     return totals
 
@@ -112,7 +121,9 @@ def purge_if_due(now: datetime | None = None) -> int:
         Q(last_run_at__isnull=True) | Q(last_run_at__lte=now - PURGE_INTERVAL)
     ).exists()
     if not (never or stale):
-        return 0
+        # Notices belong to no zone: an installation without a zone yet (log-in codes of
+        # its first administrators) still forgets them.
+        return 0 if PoliceZone.objects.exists() else _purge_notices(now)
     return sum(purge(now).values())
 
 
@@ -298,6 +309,17 @@ def _delete_in_chunks(model, rows) -> int:
         _total, per_model = model.objects.filter(pk__in=ids).delete()
         deleted += per_model.get(model._meta.label, 0)
     return deleted
+
+
+def _purge_notices(now: datetime) -> int:
+    """Notices (what one person was told outside a message) and their deliveries, after
+    NOTICE_RETENTION_DAYS; those holding a code after NOTICE_CODE_RETENTION_HOURS. They
+    belong to no zone: the installation's settings apply."""
+    secret, code_cutoff, cutoff = notices.retention_cutoffs(now)
+    old = Notice.objects.filter(
+        Q(kind__in=secret, created_at__lt=code_cutoff) | Q(created_at__lt=cutoff)
+    )
+    return _delete_in_chunks(Notice, old)
 
 
 def _purge_outbox(cutoff: datetime) -> int:

@@ -80,15 +80,11 @@ def manageable_zones(person: Person) -> list[PoliceZone]:
     )
 
 
-def is_zone_staff(person: Person, zone_id: int) -> bool:
-    return Standing.of(person).can_view_zone(zone_id)
-
-
 def targetable_networks(person: Person, zone: PoliceZone):
     """The BINs this person may send a survey to: any of the zone for its staff, those of
     their own municipality for a municipal partner."""
     networks = Network.objects.filter(municipality__zone=zone, status__in=LIVING)
-    if is_zone_staff(person, zone.pk):
+    if Standing.of(person).can_view_zone(zone.pk):
         return networks.order_by("name")
     partner = Standing.of(person).partner_municipality_ids
     return networks.filter(municipality_id__in=partner).order_by("name")
@@ -99,7 +95,7 @@ def can_manage(person: Person, survey: Survey) -> bool:
     to BINs of their own municipality (never a whole-zone survey)."""
     if not person.is_authenticated:
         return False
-    if is_zone_staff(person, survey.zone_id):
+    if Standing.of(person).can_view_zone(survey.zone_id):
         return True
     partner = Standing.of(person).partner_municipality_ids
     if not partner or survey.scope != Scope.NETWORKS:
@@ -180,7 +176,7 @@ def _survey_errors(by: Person, zone: PoliceZone, data: SurveyInput) -> tuple[dic
         errors["title"] = [_("A title has at most 200 characters, an introduction 2000.")]
     networks: list[Network] = []
     if data.scope == Scope.ZONE:
-        if not is_zone_staff(by, zone.pk):
+        if not Standing.of(by).can_view_zone(zone.pk):
             errors["scope"] = [_("Only the zone's staff can send a survey to the whole zone.")]
     elif data.scope == Scope.NETWORKS:
         wanted = set(data.network_ids)
@@ -412,7 +408,7 @@ def send(survey: Survey, by: Person, today: date | None = None) -> Round | None:
     if survey.status != SurveyStatus.DRAFT:
         raise ValidationError(_("This survey was already sent."), code="sent")
     problems = _sendable_errors(survey)
-    if survey.scope == Scope.ZONE and not is_zone_staff(by, survey.zone_id):
+    if survey.scope == Scope.ZONE and not Standing.of(by).can_view_zone(survey.zone_id):
         problems.append(_("Only the zone's staff can send a survey to the whole zone."))
     if survey.recurrence == Recurrence.YEARLY and survey.ends_on and survey.ends_on < today:
         problems.append(_("The period of this yearly survey is over."))
@@ -496,17 +492,12 @@ def _notify(round_: Round, networks: list[Network], sender: Person) -> None:
                 "body": "\n\n".join(lines),
                 "sms_text": f"{title} {url}",
             }
-    role = "zone_staff" if is_zone_staff(sender, survey.zone_id) else "municipal"
+    role = "zone_staff" if Standing.of(sender).can_view_zone(survey.zone_id) else "municipal"
     for network in networks:
         people = by_network.get(network.pk)
         if not people:
             continue
         plan = plans[network.pk]
-        rule = dict(plan.rule("notice") or {})
-        channels = [c for c in rule.get("channels", []) if c in ("email", "inapp", "push")]
-        rule["channels"] = channels or ["email", "inapp"]
-        rule.setdefault("quiet_hours_apply", True)
-        rule.setdefault("fallback", True)
         send_direct(
             sender=sender,
             sender_role=role,
@@ -515,7 +506,7 @@ def _notify(round_: Round, networks: list[Network], sender: Person) -> None:
             kind="notice",
             texts=texts,
             language=network.language if network.language in LANGUAGES else survey.language,
-            rule=rule,
+            rule=plan.notice_rule(("email", "inapp", "push"), fallback=True),
             plan_version=plan.version,
         )
 

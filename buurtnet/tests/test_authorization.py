@@ -53,9 +53,9 @@ from buurtnet.insights.tests.report_sites import yearly_report_objects
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging.models import ForwardStage, MessageNetwork, Recipient
 from buurtnet.messaging.rendering import seen_token
+from buurtnet.networks.middleware import SESSION_KEY
 from buurtnet.networks.models import Membership, MembershipStatus, NetworkKind, Role
 from buurtnet.networks.tests.factories import MembershipFactory, ZoneStaffFactory
-from buurtnet.people.middleware import SESSION_KEY
 from buurtnet.people.phones import display_phone
 from buurtnet.people.tests.factories import PersonFactory
 from buurtnet.plans import services as plans

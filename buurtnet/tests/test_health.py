@@ -1,5 +1,5 @@
 """/healthz (liveness: the process and its database) and the delivery half of /readyz
-(buurtnet/health.py). The rest of /readyz: buurtnet/operations/tests/test_readyz.py."""
+(buurtnet/operations/health.py). The rest of /readyz: buurtnet/operations/tests/test_readyz.py."""
 
 import socket
 from concurrent.futures import ThreadPoolExecutor
@@ -100,7 +100,7 @@ def checks(response) -> set[str]:
 
 
 def delivery_problems(response) -> list[dict]:
-    """The problems buurtnet/health.py found (not the beat, tick or alert-wait checks)."""
+    """The problems operations/health.py found (not the beat, tick or alert-wait checks)."""
     own = {"no_worker_beat", "queue_unserved", "tick_stopped", "alert_waiting"}
     return [p for p in response.json()["problems"] if p["check"] not in own]
 
@@ -299,7 +299,9 @@ def test_readyz_stall_threshold_is_a_setting(client, world, settings):
 
 def test_readyz_asks_few_queries(client, world, django_assert_max_num_queries):
     alert_waiting(world)
-    with freeze_time(SENT_AT + timedelta(minutes=3)), django_assert_max_num_queries(12):
+    # A fixed number, whatever the backlog: each check one or two indexed queries (the alert
+    # checks one more each for log-in codes).
+    with freeze_time(SENT_AT + timedelta(minutes=3)), django_assert_max_num_queries(14):
         client.get("/readyz")
 
 
@@ -323,3 +325,15 @@ def test_readyz_is_503_while_a_provider_is_paused(client, world):
     problem = delivery_problems(response)[0]
     assert problem["check"] == "provider_paused"
     assert problem["channel"] == "email"
+
+
+def test_readyz_counts_a_log_in_code_nobody_sends_as_a_waiting_alert(client, world):
+    from buurtnet.delivery.services import send_code
+
+    with freeze_time(SENT_AT):
+        send_code(world.member, channel="email", to=world.member.email, text="Code 123456")
+    with freeze_time(SENT_AT + timedelta(seconds=90)):
+        alive()
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert {"check": "alert_waiting", "waiting_seconds": 90} in response.json()["problems"]

@@ -20,7 +20,7 @@ CHILD = """
 import django
 
 django.setup()
-from buurtnet.delivery import tasks
+from buurtnet.messaging import tasks
 
 result = tasks.dispatch_message.enqueue(0)
 print(tasks.dispatch_message.get_result(result.id).status)

@@ -1,16 +1,12 @@
 """Messages: those the caller may follow up, composing (now or scheduled), cancelling, and
 their delivery progress. Every check is messaging.services' own."""
 
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging.models import Message
-from buurtnet.networks.models import Role
-from buurtnet.networks.permissions import Standing
-from buurtnet.plans.models import MessageKind
 
 from ..auth import require_scope
 from ..models import Scope
@@ -44,22 +40,6 @@ def message_out(message: Message) -> dict:
     }
 
 
-def manageable(person):
-    """The messages `messaging.services.can_manage` lets this person follow up, as one
-    query: what they sent (not their reports), their zones' messages, and those of the
-    BINs where they are the officer. Rows are checked with can_manage again."""
-    standing = Standing.of(person)
-    messages = Message.objects.prefetch_related("texts", "networks")
-    if standing.is_superuser:
-        return messages
-    officer_of = [n for n, role in standing.network_roles.items() if role == Role.OFFICER]
-    return messages.filter(
-        (Q(sender=person) & ~Q(kind=MessageKind.REPORT))
-        | Q(zone_id__in=standing.zone_ids)
-        | Q(pk__in=Message.objects.filter(networks__network_id__in=officer_of).values("pk"))
-    )
-
-
 def managed(request: HttpRequest, message_id: PathId) -> Message:
     message = Message.objects.prefetch_related("texts", "networks").filter(pk=message_id).first()
     if message is None or not messaging.can_manage(request.user, message):
@@ -72,7 +52,7 @@ def list_messages(request: HttpRequest, page: PageQuery):
     require_scope(request, Scope.MESSAGES_READ)
     rows, next_url = paginate(
         request,
-        manageable(request.user),
+        messaging.manageable(request.user),
         ["-id"],
         cursor=page.cursor,
         limit=page.limit,

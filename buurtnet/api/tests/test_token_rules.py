@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from buurtnet.api import services
 from buurtnet.api.models import ApiToken, Scope
-from buurtnet.audit import services as audit
 from buurtnet.audit.models import AuditEvent
 from buurtnet.governance import services as governance
 from buurtnet.networks import services as networks
@@ -25,6 +24,7 @@ from buurtnet.networks.tests.factories import (
 )
 from buurtnet.networks.tests.test_views import log_in
 from buurtnet.people.tests.factories import PersonFactory
+from buurtnet.privacy import audit_services as audit
 
 from .conftest import give_second_factor, log_in_with_second_factor, make_token
 

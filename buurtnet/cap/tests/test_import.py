@@ -274,3 +274,11 @@ def test_staff_of_another_zone_cannot_import_into_this_zone(world, places):
 def test_officer_who_is_not_zone_staff_cannot_import(world, places):
     with pytest.raises(PermissionDenied):
         import_(world, cap_alert(), by=places.officer)
+
+
+def test_a_platform_administrator_cannot_import_an_alert_drafted_in_their_name(world, places):
+    """Importing asks for the post (staff of the zone), not for the permission a superuser
+    has everywhere (Standing's rule)."""
+    with pytest.raises(PermissionDenied):
+        import_(world, cap_alert(), by=world.admin)
+    assert not CapImport.objects.exists()

@@ -185,7 +185,7 @@ def test_the_rule_response_time_keeps_the_sms_waiting_when_longer_than_the_setti
     message = send(texting, now_sends)
     Message.objects.filter(pk=message.pk).update(sent_at=timezone.now() - timedelta(hours=2))
     [link] = message.networks.all()
-    link.rule = {**link.rule, "response_minutes": 24 * 60}
+    link.rule = link.applied_rule.replace(response_minutes=24 * 60).to_json()
     link.save()
     texts(message).update(next_attempt_at=timezone.now())
     worker.deliver_ids(list(texts(message).values_list("id", flat=True)), "sms")

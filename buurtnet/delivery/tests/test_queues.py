@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from buurtnet.delivery import outbox, services, tasks
-from buurtnet.delivery.models import Delivery
+from buurtnet.delivery.models import Delivery, Notice
 from buurtnet.delivery.queues import (
     ALERTS,
     BACKGROUND,
@@ -187,9 +187,29 @@ def test_a_log_in_code_goes_with_the_alerts_and_a_notice_to_a_person_does_not(
 ):
     database_tasks(settings)
     with django_capture_on_commit_callbacks(execute=True):
-        services.enqueue_email("ann@example.be", "Your code", "123456")
+        services.send_code(
+            None, channel="email", to="ann@example.be", subject="Your code", text="123456"
+        )
         services.notify_person(world.member, "messaging/email/approval_needed", {"message": None})
-    assert waiting("send_email") == [(ALERTS, PRIORITY[ALERTS]), (NOTICES, PRIORITY[NOTICES])]
+    assert waiting("deliver_ids") == [(ALERTS, PRIORITY[ALERTS]), (NOTICES, PRIORITY[NOTICES])]
+
+
+def test_stale_notice_deliveries_are_enqueued_again_on_the_queue_of_their_kind(
+    world, settings, django_capture_on_commit_callbacks
+):
+    database_tasks(settings)
+    code = services.send_code(
+        world.member, channel="email", to=world.member.email, subject="Code", text="1"
+    )
+    notice = services.notify_person(world.member, "networks/email/application_approved", {})
+    Delivery.objects.filter(notice__in=[code, notice]).update(
+        state="inflight", lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert outbox.recover() == 2
+    assert sorted(waiting("deliver_ids")) == [
+        (ALERTS, PRIORITY[ALERTS]),
+        (NOTICES, PRIORITY[NOTICES]),
+    ]
 
 
 def test_a_yearly_report_and_a_webhook_go_to_background(settings, db):
@@ -205,7 +225,7 @@ def test_a_yearly_report_and_a_webhook_go_to_background(settings, db):
 
 def test_rq_takes_no_task_priority_and_route_gives_it_none(settings):
     rq_tasks(settings)
-    task = route(tasks.send_email, NOTICES)
+    task = route(tasks.deliver_ids, NOTICES)
     assert (task.queue_name, task.priority) == (NOTICES, 0)
 
 
@@ -271,7 +291,7 @@ def send_tip(network, officer, env) -> int:
     # The default plan sends tips from 08:00 to 21:00 only: open the window whatever the
     # hour the test runs, or the worker holds the tip back until the morning.
     for link in MessageNetwork.objects.filter(message_id=message_id):
-        link.rule = {**link.rule, "send_from": None, "send_until": None}
+        link.rule = link.applied_rule.replace(send_from=None, send_until=None).to_json()
         link.save(update_fields=["rule"])
     return message_id
 
@@ -327,7 +347,12 @@ def test_rq_worker_runs_a_job_deferred_with_run_after(transactional_db, settings
         worker = manage("worker", env=env)
         try:
             due = timezone.now() + timedelta(seconds=2)
-            route(tasks.send_email, run_after=due).enqueue("ann@example.be", "Later", "Now")
+            # A notice's delivery written by hand: its task is enqueued only here.
+            notice = Notice.objects.create(
+                kind="code", language="en", email="ann@example.be", subject="Later", text="Now"
+            )
+            delivery = Delivery.objects.create(notice=notice, channel="email", state="queued")
+            route(tasks.deliver_ids, ALERTS, run_after=due).enqueue([delivery.pk], "email")
             wait_until(lambda: smtp.handler.recipients(), timeout=30)
             arrived = timezone.now()
         finally:

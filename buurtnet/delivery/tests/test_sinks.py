@@ -1,4 +1,5 @@
-"""E-mail and SMS reach real sinks: the outbox, SMTP on loopback, and the task worker."""
+"""A code by e-mail and SMS reaches real sinks: the outbox, SMTP on loopback, and the task
+worker."""
 
 import socket
 
@@ -6,8 +7,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
 
-from buurtnet.delivery import services, tasks
-from buurtnet.delivery.models import OutboxMessage
+from buurtnet.delivery import services
+from buurtnet.delivery.models import Delivery, DeliveryState, OutboxMessage
 from buurtnet.delivery.queues import QUEUES
 
 
@@ -37,24 +38,29 @@ def smtp_server(settings):
     controller.stop()
 
 
+def code(channel: str, to: str, text: str, subject: str = ""):
+    return services.send_code(None, channel=channel, to=to, subject=subject, text=text)
+
+
 @pytest.mark.django_db
-def test_email_task_sends_through_real_smtp(smtp_server):
-    tasks.send_email.enqueue("ann@example.be", "Welkom", "Hallo Ann")
+def test_an_emailed_code_goes_through_real_smtp(smtp_server, now_sends):
+    notice = now_sends(code, "email", "ann@example.be", "Hallo Ann", "Welkom")
     [envelope] = smtp_server.messages
     assert envelope.rcpt_tos == ["ann@example.be"]
     assert b"Hallo Ann" in envelope.content
+    assert notice.deliveries.get().state == DeliveryState.SENT
 
 
 @pytest.mark.django_db
-def test_sms_task_lands_in_the_outbox():
-    tasks.send_sms.enqueue("+32470123456", "Uw code is 123456")
+def test_a_texted_code_lands_in_the_outbox(now_sends):
+    now_sends(code, "sms", "+32470123456", "Uw code is 123456")
     assert OutboxMessage.objects.get(channel="sms").body == "Uw code is 123456"
 
 
 @pytest.mark.django_db
 def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.enqueue_email("ann@example.be", "s", "b")
+        code("email", "ann@example.be", "b", "s")
     assert len(callbacks) == 1  # waits for the commit
     assert not OutboxMessage.objects.exists()
 
@@ -62,8 +68,9 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commi
 @pytest.mark.django_db(transaction=True)
 def test_database_worker_runs_queued_mail(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": QUEUES}}
-    tasks.send_email.enqueue("ann@example.be", "Queued", "From the worker")
+    code("email", "ann@example.be", "From the worker", "Queued")
     assert not OutboxMessage.objects.exists()
+    assert Delivery.objects.get().state == DeliveryState.QUEUED
     call_command(
         "db_worker",
         queue_name="alerts",

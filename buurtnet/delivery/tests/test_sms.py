@@ -5,7 +5,6 @@ import time
 import pytest
 from django.urls import reverse
 
-from buurtnet.delivery import tasks
 from buurtnet.delivery.channels import Envelope, TransportError, get_transport
 from buurtnet.delivery.channels.sms import (
     OutboxSmsTransport,
@@ -13,6 +12,7 @@ from buurtnet.delivery.channels.sms import (
     TwilioSmsTransport,
 )
 from buurtnet.delivery.models import OutboxMessage, Reason
+from buurtnet.delivery.services import send_code
 from buurtnet.delivery.simulator import SimulatorServer
 from buurtnet.delivery.tests.fake_twilio import FakeTwilio
 from buurtnet.delivery.tests.test_sinks import free_port
@@ -171,9 +171,9 @@ def test_unreachable_simulator_is_a_transient_error(settings):
 
 
 @pytest.mark.django_db
-def test_verification_sms_task_goes_through_the_configured_simulator(settings, gateway):
+def test_a_verification_code_goes_through_the_configured_simulator(settings, gateway, now_sends):
     settings.SMS_TRANSPORT = "simulator"
-    tasks.send_sms.enqueue("+32471234567", "Uw code is 123456")
+    now_sends(send_code, None, channel="sms", to="+32471234567", text="Uw code is 123456")
     [message] = gateway.messages
     assert (message["to"], message["text"]) == ("+32471234567", "Uw code is 123456")
     assert not OutboxMessage.objects.exists()

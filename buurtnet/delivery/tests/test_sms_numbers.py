@@ -1,12 +1,12 @@
 """Only a mobile number of an allowed country gets a text, on every sending path: the
-alert's recipients (SQL), the worker just before the provider, one-off texts (notify_person,
-the send_sms task). A landline that was confirmed before the rule gets no text."""
+alert's recipients (SQL), the worker just before the provider, notices and codes
+(notify_person, send_code). A landline that was confirmed before the rule gets no text."""
 
 import pytest
 
 from buurtnet.delivery import services as delivery
-from buurtnet.delivery import tasks
-from buurtnet.delivery.models import Delivery, DeliveryState, OutboxMessage, Reason
+from buurtnet.delivery import worker
+from buurtnet.delivery.models import Delivery, DeliveryState, Notice, OutboxMessage, Reason
 from buurtnet.delivery.worker import phone_unusable_reason
 from buurtnet.messaging import services
 from buurtnet.messaging.services import Draft
@@ -141,17 +141,28 @@ def test_notify_person_texts_a_belgian_mobile(world, now_sends):
     assert texts_to(BELGIAN_MOBILE) == 1
 
 
-def test_one_off_text_to_a_landline_is_not_queued(db, now_sends):
-    queued = now_sends(delivery.enqueue_sms, BELGIAN_LANDLINE, "Your code is 123456.")
+def test_a_code_texted_to_a_landline_is_not_queued(db, now_sends):
+    notice = now_sends(
+        delivery.send_code, None, channel="sms", to=BELGIAN_LANDLINE, text="Your code is 1."
+    )
 
-    assert queued is False
+    assert notice is None
+    assert not Notice.objects.exists()
     assert texts_to(BELGIAN_LANDLINE) == 0
 
 
-def test_text_task_queued_for_a_landline_sends_nothing(db):
-    tasks.send_sms.call(BELGIAN_LANDLINE, "Your code is 123456.")
+def test_a_code_text_written_for_a_landline_fails_at_the_worker_without_being_sent(db):
+    # Written before the rule (or before the country was dropped): the worker checks again.
+    notice = Notice.objects.create(
+        kind="code", language="en", phone=BELGIAN_LANDLINE, short_text="Your code is 1."
+    )
+    row = Delivery.objects.create(notice=notice, channel="sms", state=DeliveryState.QUEUED)
+
+    worker.deliver_ids([row.pk], "sms")
 
     assert texts_to(BELGIAN_LANDLINE) == 0
+    row.refresh_from_db()
+    assert (row.state, row.reason) == (DeliveryState.FAILED, Reason.PHONE_NOT_MOBILE)
 
 
 @pytest.mark.parametrize(

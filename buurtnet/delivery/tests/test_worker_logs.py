@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from buurtnet.delivery import tasks
-from buurtnet.delivery.queues import ALERTS, QUEUES, route
+from buurtnet.delivery.queues import ALERTS, QUEUES
+from buurtnet.delivery.services import send_code
 from buurtnet.delivery.simulator import SimulatorServer
 
 from .smtp_sink import SmtpSink
@@ -40,9 +40,13 @@ def test_rq_worker_logs_no_phone_number_address_or_code_of_what_it_sends(
     transactional_db, rq_database_13
 ):
     with SmtpSink() as smtp, SimulatorServer(fail_prefix=FAILING) as simulator:
-        route(tasks.send_sms, ALERTS).enqueue(PHONE, f"Your Buurtnet code is {CODE}")
-        route(tasks.send_email, ALERTS).enqueue(
-            EMAIL, f"Your code {CODE}", f"Your Buurtnet code is {CODE}"
+        send_code(None, channel="sms", to=PHONE, text=f"Your Buurtnet code is {CODE}")
+        send_code(
+            None,
+            channel="email",
+            to=EMAIL,
+            subject=f"Your code {CODE}",
+            text=f"Your Buurtnet code is {CODE}",
         )
         env = worker_env(smtp, simulator, TASKS_REDIS_URL=REDIS_URL)
         worker = manage("worker", "--burst", "--queue", ALERTS, env=env)

@@ -5,9 +5,12 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.db.models import F
 from django.utils import timezone
 
 from buurtnet.api.tests.conftest import make_token
+from buurtnet.audit.models import AuditEvent
 from buurtnet.delivery.models import OutboxMessage
 from buurtnet.governance import services as gov
 from buurtnet.governance.models import (
@@ -26,6 +29,7 @@ from buurtnet.networks.models import (
     Role,
 )
 from buurtnet.networks.tests.factories import MembershipFactory, square
+from buurtnet.operations.models import PeriodicRun
 from buurtnet.people.models import Person
 from buurtnet.people.tests.factories import PersonFactory
 
@@ -342,6 +346,29 @@ def test_a_bin_without_coordinator_goes_dormant_and_wakes_with_a_new_one(world):
     assert world.network.status == NetworkStatus.ACTIVE
 
 
+def test_a_bin_moves_only_along_its_status_machine(world):
+    """The one guard every status change passes (governance's steps and any other caller):
+    an active BIN cannot go back to proposed, and the refusal writes nothing."""
+    with pytest.raises(ValidationError) as refused:
+        world.network.move_to(NetworkStatus.PROPOSED, by=world.officer)
+    assert refused.value.code == "illegal_move"
+    world.network.refresh_from_db()
+    assert world.network.status == NetworkStatus.ACTIVE
+    assert not NetworkStatusChange.objects.filter(
+        network=world.network, status=NetworkStatus.PROPOSED
+    ).exists()
+
+
+def test_going_dormant_is_kept_in_the_history_and_the_audit_log(world):
+    networks.leave(Membership.objects.get(person=world.coordinator), world.coordinator)
+    gov.sync_all_dormancy()
+    change = NetworkStatusChange.objects.filter(network=world.network).latest("changed_at")
+    assert (change.status, change.note) == (NetworkStatus.DORMANT, "no coordinator")
+    assert AuditEvent.objects.filter(
+        action="change_network", network_id=world.network.pk, detail__to=NetworkStatus.DORMANT
+    ).exists()
+
+
 def test_dissolving_tells_the_members_and_ends_every_membership(world, now_sends):
     meeting = now_sends(gov.schedule_meeting, world.network, world.coordinator, meeting_input())
     now_sends(gov.dissolve, world.network, world.officer, "Nobody wants to coordinate.")
@@ -409,15 +436,14 @@ def test_dissolving_keeps_a_message_meant_for_other_bins_too(world):
 
 
 def test_tick_looks_for_bins_without_coordinator_at_most_every_ten_minutes(world):
-    from django.core.cache import cache
-    from django.core.management import call_command
-
     call_command("tick")
     networks.leave(Membership.objects.get(person=world.coordinator), world.coordinator)
     call_command("tick")
     world.network.refresh_from_db()
     assert world.network.status == NetworkStatus.ACTIVE  # not looked at again so soon
-    cache.delete("tick:dormancy_synced")  # ten minutes later
+    PeriodicRun.objects.filter(name="dormancy_synced").update(  # ten minutes later
+        last_started=F("last_started") - timedelta(minutes=10)
+    )
     call_command("tick")
     world.network.refresh_from_db()
     assert world.network.status == NetworkStatus.DORMANT

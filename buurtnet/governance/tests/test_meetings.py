@@ -18,7 +18,7 @@ from buurtnet.governance.models import (
     RoleChange,
     Vote,
 )
-from buurtnet.messaging.models import Recipient
+from buurtnet.messaging.models import MessageNetwork, Recipient
 from buurtnet.networks.models import Membership, MembershipStatus, Role
 from buurtnet.networks.permissions import Action, Standing
 from buurtnet.people.tests.factories import PersonFactory
@@ -66,6 +66,14 @@ def test_scheduling_invites_every_member_with_a_calendar_file(world, meeting):
     event = next(iter(calendar.walk("VEVENT")))
     assert str(event["UID"]).startswith(str(meeting.uid))
     assert event.decoded("DTSTART") == meeting.starts_at
+
+
+def test_an_invitation_keeps_to_the_plans_channels_but_never_texts_or_calls(world, meeting):
+    """The default plan sends notices by SMS too; a meeting's invitation goes only by
+    e-mail, push and the in-app inbox."""
+    link = MessageNetwork.objects.get(message=meeting.invitation)
+    assert link.applied_rule.channels == ("email", "push", "inapp")
+    assert link.applied_rule.fallback is True
 
 
 def test_invitation_never_reaches_another_bin(world, meeting):

@@ -18,7 +18,7 @@ from buurtnet.messaging import attachments, services
 from buurtnet.messaging.models import Message, MessageStatus
 from buurtnet.messaging.pdf_reader import read_pdf
 from buurtnet.messaging.services import Draft
-from buurtnet.people.middleware import SESSION_KEY
+from buurtnet.networks.middleware import SESSION_KEY
 
 PHISHING_INVITATION = (
     b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//x//EN\r\nMETHOD:REQUEST\r\n"

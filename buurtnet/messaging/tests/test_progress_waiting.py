@@ -11,7 +11,7 @@ from buurtnet.delivery.models import Delivery, DeliveryState, Reason
 from buurtnet.messaging import services
 from buurtnet.messaging.tests.test_send import draft
 from buurtnet.messaging.waiting import ChannelPause, why_waiting
-from buurtnet.people.middleware import SESSION_KEY
+from buurtnet.networks.middleware import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 

@@ -83,3 +83,27 @@ def test_police_and_staff_need_a_second_factor(world, role):
 @pytest.mark.parametrize("role", ["member", "steering", "coordinator", "outsider"])
 def test_citizens_do_not_need_a_second_factor(world, role):
     assert not Standing.of(getattr(world, role)).is_police_or_staff
+
+
+def test_a_superuser_holds_no_post_but_may_do_what_zone_staff_may(world):
+    standing = Standing.of(world.admin)
+    assert not standing.is_zone_staff(world.zone.pk)
+    assert not standing.is_zone_staff_of(world.network)
+    assert not standing.is_officer(world.network)
+    assert standing.can_view_zone(world.zone.pk)
+    assert standing.can_act_as_zone_staff(world.far_network)
+    assert standing.can_oversee(world.far_network)
+
+
+def test_zone_staff_hold_their_post_in_their_own_zone_only(world):
+    standing = Standing.of(world.zone_staff)
+    assert standing.is_zone_staff(world.zone.pk) and standing.is_zone_staff_of(world.network)
+    assert not standing.is_zone_staff(world.other_zone.pk)
+    assert not standing.can_oversee(world.far_network)
+
+
+def test_the_officer_oversees_their_own_bin_only(world):
+    standing = Standing.of(world.officer)
+    assert standing.is_officer(world.network) and standing.can_oversee(world.network)
+    assert not standing.can_oversee(world.other_network)
+    assert not standing.can_act_as_zone_staff(world.network)

@@ -12,10 +12,8 @@ from django.test import override_settings
 from shapely.geometry import Point, shape
 
 from buurtnet.absences.models import Absence
-from buurtnet.messaging.models import Message
-from buurtnet.networks import geo
-from buurtnet.networks.management.commands.demo_logins import current_code
-from buurtnet.networks.management.commands.seed_demo import (
+from buurtnet.core.management.commands.demo_logins import current_code
+from buurtnet.core.management.commands.seed_demo import (
     ADMIN_EMAIL,
     COORDINATOR_EMAIL,
     DEMO_PASSWORD,
@@ -25,6 +23,8 @@ from buurtnet.networks.management.commands.seed_demo import (
     OFFICER_EMAIL,
     ZONE_CODE,
 )
+from buurtnet.messaging.models import Message
+from buurtnet.networks import geo
 from buurtnet.networks.models import (
     Membership,
     MembershipChange,

@@ -175,6 +175,28 @@ def test_network_status_change_is_recorded(world):
     )
 
 
+def test_network_status_change_refuses_a_move_the_bin_cannot_make(world):
+    world.network.status = "dissolved"
+    world.network.save(update_fields=["status"])
+    with pytest.raises(ValidationError) as refused:
+        services.change_network_status(world.network, "active", world.officer)
+    assert refused.value.code == "illegal_move"
+    world.network.refresh_from_db()
+    assert world.network.status == "dissolved"
+    assert not world.network.status_changes.filter(status="active").exists()
+
+
+def test_the_admin_shows_a_bins_status_but_does_not_change_it(world, client):
+    from django.urls import reverse
+
+    from buurtnet.networks.tests.test_views import log_in
+
+    log_in(client, PersonFactory(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:networks_network_change", args=[world.network.pk]))
+    assert page.status_code == 200
+    assert 'name="status"' not in page.content.decode()
+
+
 def test_coordinator_cannot_change_network_status(world):
     with pytest.raises(PermissionDenied):
         services.change_network_status(world.network, "dormant", world.coordinator)

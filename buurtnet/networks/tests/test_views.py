@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from buurtnet.networks.middleware import SESSION_KEY
 from buurtnet.networks.models import Membership, MembershipStatus
 from buurtnet.networks.tests.factories import MembershipFactory
-from buurtnet.people.middleware import SESSION_KEY
 from buurtnet.people.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db

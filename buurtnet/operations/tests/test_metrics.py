@@ -147,3 +147,14 @@ def test_metrics_count_pending_deliveries_of_old_messages(client, world):
     queued = Delivery.objects.filter(message=message, channel="email", state="queued").count()
     with freeze_time(SENT_AT + timedelta(days=2)):
         assert deliveries(samples(client.get("/metrics")), "queued") == queued
+
+
+def test_metrics_show_codes_waiting_apart_from_messages(client, world):
+    from buurtnet.delivery.services import send_code
+
+    with freeze_time(SENT_AT):
+        send_code(world.member, channel="email", to=world.member.email, text="Code 123456")
+    with freeze_time(SENT_AT + timedelta(seconds=40)):
+        found = samples(client.get("/metrics"))
+    assert found[("buurtnet_delivery_queue_length", (("kind", "notice_code"),))] == 1
+    assert found[("buurtnet_delivery_oldest_waiting_seconds", (("kind", "notice_code"),))] == 40

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from buurtnet.delivery.models import OutboxMessage
+from buurtnet.delivery.models import DeliveryState, Notice, OutboxMessage
 from buurtnet.people import services
 from buurtnet.people.models import PhoneVerification
 from buurtnet.people.tests.factories import PersonFactory
@@ -117,6 +117,20 @@ def test_preferences_are_saved_in_a_fixed_channel_order():
     )
     person.refresh_from_db()
     assert (person.language, person.channels) == ("fr", ["email", "sms"])
+
+
+def test_the_code_is_texted_in_the_persons_language_and_kept_as_a_code_notice(
+    person, django_capture_on_commit_callbacks
+):
+    person.language = "fr"
+    person.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start_phone_verification(person, "0470 12 34 56")
+    notice = Notice.objects.get()
+    assert (notice.kind, notice.person, notice.phone) == ("code", person, "+32470123456")
+    assert notice.deliveries.get().state == DeliveryState.SENT
+    assert texted_code("+32470123456")
+    assert OutboxMessage.objects.get().body.startswith("Votre code Buurtnet est")
 
 
 def test_landline_gets_its_code_by_voice_call_never_by_sms(

@@ -27,8 +27,8 @@ def expensive_steps(monkeypatch):
 
     monkeypatch.setattr(hasher_class, "encode", counting_encode)
     monkeypatch.setattr(
-        "buurtnet.people.adapters.enqueue_email",
-        lambda recipient, subject, body, html="": steps.append(f"queue mail to {recipient}"),
+        "buurtnet.people.adapters.send_code",
+        lambda person, *, to, **fields: steps.append(f"queue mail to {to}"),
     )
     return steps
 

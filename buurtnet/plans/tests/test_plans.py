@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from buurtnet.plans import services
 from buurtnet.plans.defaults import DEFAULT_PLAN
-from buurtnet.plans.models import PlanStatus
+from buurtnet.plans.models import Approver, PlanStatus
 
 
 def content(**changes) -> dict:
@@ -15,7 +15,7 @@ def content(**changes) -> dict:
 def test_a_new_bin_follows_the_zone_default_until_a_plan_is_agreed(world):
     plan = services.effective_plan(world.network)
     assert not plan.is_agreed
-    assert plan.rule("alert")["quiet_hours_apply"] is False
+    assert plan.rule_of("alert").quiet_hours_apply is False
 
 
 def test_a_draft_becomes_active_only_when_coordinator_and_officer_approved_it(world):
@@ -77,9 +77,34 @@ def test_who_receives_reports_is_kept_in_the_plan(world):
     report = next(r for r in good["rules"] if r["kind"] == "report")
     report.update(report_to=["officer", "coordinator"], reporter_contact_shared=True)
     plan = services.write_draft(world.network, world.officer, good)
-    rule = plan.rule_for("report").as_dict()
-    assert rule["report_to"] == ["officer", "coordinator"]
-    assert rule["reporter_contact_shared"] is True
+    rule = plan.rule_for("report").as_rule()
+    assert rule.report_to == (Approver.OFFICER, Approver.COORDINATOR)
+    assert rule.reporter_contact_shared is True
+
+
+def test_an_agreed_plan_gives_back_the_rules_it_was_written_with(world):
+    written = content()
+    draft = services.write_draft(world.network, world.officer, written)
+    services.approve(draft, world.officer)
+    services.approve(draft, world.coordinator)
+    plan = services.effective_plan(world.network)
+    for data in written["rules"]:
+        assert data.items() <= plan.rule_of(data["kind"]).to_json().items()
+
+
+def test_a_rule_with_half_a_sending_window_is_refused(world):
+    bad = content()
+    bad["rules"][0].update(send_from="08:00:00", send_until=None)
+    with pytest.raises(ValidationError) as caught:
+        services.write_draft(world.network, world.officer, bad)
+    assert "alert" in caught.value.message_dict
+
+
+def test_bins_of_one_zone_share_the_rules_of_its_template(world):
+    services.save_zone_template(world.zone, world.zone_staff, content())
+    plans = services.effective_plans([world.network, world.other_network])
+    ours, theirs = plans[world.network.pk], plans[world.other_network.pk]
+    assert ours.rule_of("tip") is theirs.rule_of("tip")
 
 
 def test_the_zone_template_is_where_a_new_bin_starts(world):
@@ -93,3 +118,10 @@ def test_plan_page_shows_versions_to_the_coordinator_but_not_to_a_member(world, 
     assert client.get(f"/plans/bin/{world.network.pk}/").status_code == 200
     client.force_login(world.member)
     assert client.get(f"/plans/bin/{world.network.pk}/").status_code == 404
+
+
+def test_plan_page_shows_the_rules_of_the_zone_template_until_a_plan_is_agreed(world, client):
+    client.force_login(world.coordinator)
+    page = client.get(f"/plans/bin/{world.network.pk}/").content.decode()
+    assert "<td>alert</td><td>officer, zone_staff</td>" in page
+    assert "8 a.m.–9 p.m." in page  # the tip's sending hours, shown as an agreed plan's

@@ -8,8 +8,8 @@ from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 
 from buurtnet.audit.models import AuditEvent
-from buurtnet.delivery.models import Delivery, DeliveryState, PushSubscription, Reason
-from buurtnet.delivery.queues import QUEUES
+from buurtnet.delivery.models import Delivery, DeliveryState, Notice, PushSubscription, Reason
+from buurtnet.delivery.services import notify_person, send_code
 from buurtnet.messaging.models import (
     ForwardStage,
     Message,
@@ -403,17 +403,14 @@ def test_replies_of_the_erased_person_are_deleted(world, erin, client):
 # --- Found in review ---------------------------------------------------------------------
 
 
-def test_erasure_forgets_queued_mail_and_admin_history(world, settings):
+def test_erasure_forgets_notices_and_admin_history(world):
     from django.contrib.admin.models import CHANGE, LogEntry
     from django.contrib.contenttypes.models import ContentType
-    from django_tasks_db.models import DBTaskResult
 
-    from buurtnet.delivery import tasks
-
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": QUEUES}}
     person = world.member
-    tasks.send_email.enqueue(person.email, "Hello", f"Dear {person.full_name}", "")
-    tasks.send_email.enqueue("someone@else.be", "Hello", "Dear someone", "")
+    notify_person(person, "networks/email/application_approved", {"network": world.network})
+    send_code(None, channel="email", to=person.email, subject="Confirm", text="Dear you")
+    send_code(None, channel="email", to="someone@else.be", subject="Confirm", text="Dear someone")
     LogEntry.objects.create(
         user=world.admin,
         content_type=ContentType.objects.get_for_model(type(person)),
@@ -423,10 +420,34 @@ def test_erasure_forgets_queued_mail_and_admin_history(world, settings):
         change_message="Changed phone.",
     )
     services.erase(person)
-    rows = [str(r.args_kwargs) for r in DBTaskResult.objects.all()]
-    assert not any(person.email in row for row in rows)
-    assert any("someone@else.be" in row for row in rows)
+    assert list(Notice.objects.values_list("email", flat=True)) == ["someone@else.be"]
+    assert Delivery.objects.filter(notice__isnull=False).count() == 1
     assert not LogEntry.objects.filter(object_repr__icontains=person.full_name).exists()
+
+
+def test_the_export_lists_the_persons_notices_without_their_text(world, erin):
+    notify_person(
+        erin, "networks/email/application_approved", {"network": world.network}, kind="decision"
+    )
+    send_code(erin, channel="sms", to=erin.phone, text="Your code is 123456")
+    notify_person(world.member, "networks/email/application_approved", {"network": world.network})
+    data = services.export(erin)
+    assert [(n["kind"], n["subject"]) for n in data["notices"]] == [
+        ("decision", "Welcome to BIN Ours"),
+        ("code", ""),
+    ]
+    assert [d["channel"] for d in data["notices"][0]["deliveries"]] == ["email", "sms"]
+    assert "123456" not in json.dumps(data, default=str)
+
+
+def test_withdrawing_sms_consent_cancels_a_queued_notice_text_but_not_a_code(world, erin):
+    Consent.objects.create(person=erin, kind=ConsentKind.SMS, version="1")
+    notice = notify_person(erin, "networks/email/application_approved", {"network": world.network})
+    code = send_code(erin, channel="sms", to=erin.phone, text="Your code is 123456")
+    services.withdraw_consent(erin, "sms")
+    assert notice.deliveries.get(channel="sms").state == DeliveryState.CANCELLED
+    assert notice.deliveries.get(channel="email").state == DeliveryState.QUEUED
+    assert code.deliveries.get().state == DeliveryState.QUEUED
 
 
 def test_the_only_coordinator_of_a_founding_bin_must_hand_over_too(world):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from buurtnet.common.rule import Approver
 from buurtnet.delivery.models import Delivery, OutboxMessage
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging.models import MESSAGE_BODY_MAX, Message, MessageStatus, Recipient
@@ -20,6 +21,7 @@ from buurtnet.networks.tests.test_views import log_in
 from buurtnet.people.tests.factories import PersonFactory
 from buurtnet.plans import services as plans
 from buurtnet.plans.defaults import DEFAULT_PLAN
+from buurtnet.plans.models import PlanRule
 from buurtnet.reports import services
 from buurtnet.reports.forms import MessageFromReportForm, RelayForm
 from buurtnet.reports.models import Report, ReportEvent, ReportPhoto
@@ -82,7 +84,7 @@ def test_a_report_goes_to_the_officer_on_the_plans_channels_and_to_nobody_else(w
     channels = set(Delivery.objects.filter(message=notice).values_list("channel", flat=True))
     assert channels <= set(DEFAULT_PLAN["rules"][-1]["channels"])
     assert "email" in channels
-    assert report.rule["report_to"] == ["officer"]
+    assert report.filed_rule.report_to == (Approver.OFFICER,)
     assert OutboxMessage.objects.filter(recipient=world.officer.email).exists()
 
 
@@ -104,6 +106,26 @@ def test_a_report_to_the_coordinator_of_a_bin_without_one_goes_to_the_officer(wo
     assert list(Recipient.objects.filter(message=notice).values_list("person_id", flat=True)) == [
         world.officer.pk
     ]
+
+
+def test_a_plan_written_before_reports_had_receivers_sends_them_to_the_officer(world, now_sends):
+    agree_plan(world, report_to=["officer", "coordinator"])
+    PlanRule.objects.filter(plan__network=world.network, kind="report").update(report_to=[])
+    report = file(world, now_sends)
+    assert report.filed_rule.report_to == (Approver.OFFICER,)
+    notice = Message.objects.get(kind="report")
+    assert list(Recipient.objects.filter(message=notice).values_list("person_id", flat=True)) == [
+        world.officer.pk
+    ]
+
+
+def test_a_report_keeps_the_rule_it_was_filed_under_when_the_plan_changes(world, now_sends):
+    agree_plan(world, response_minutes=60)
+    report = file(world, now_sends)
+    agree_plan(world, response_minutes=600)
+    report.refresh_from_db()
+    assert report.filed_rule.response_minutes == 60
+    assert report.due_at == report.created_at + timedelta(minutes=60)
 
 
 def test_a_coordinators_own_report_is_not_sent_back_to_them(world, now_sends):
@@ -146,6 +168,24 @@ def test_the_reporter_does_not_follow_the_police_notification_as_their_message(
     log_in(client, world.member)
     assert client.get(reverse("messaging:detail", args=[notice.pk])).status_code == 404
     assert notice not in client.get(reverse("messaging:list")).context["sent"]
+
+
+def test_buurtnet_itself_sends_the_police_notification_of_a_report(world, now_sends):
+    file(world, now_sends)
+    notice = Message.objects.get(kind="report")
+    assert (notice.sender_id, notice.sender_role) == (None, "")
+
+
+def test_nobody_replies_to_the_notification_of_a_report(world, now_sends):
+    from django.core.exceptions import ValidationError
+
+    from buurtnet.messaging import services as messaging
+
+    file(world, now_sends)
+    item = Recipient.objects.get(message__kind="report", person=world.officer)
+    with pytest.raises(ValidationError):
+        messaging.reply(item, "Seen, we are coming")
+    assert not item.message.replies.exists()
 
 
 # --- Filing: who and what ----------------------------------------------------------------
@@ -758,7 +798,7 @@ def test_a_zone_template_alone_never_shows_the_reporter_to_the_coordinator(world
             rule["reporter_contact_shared"] = True
     plans.save_zone_template(world.zone, world.zone_staff, content)
     report = file(world, now_sends)
-    assert report.rule["reporter_contact_shared"] is True
+    assert report.filed_rule.reporter_contact_shared is True
     assert not services.access(world.coordinator, report).contact
 
 

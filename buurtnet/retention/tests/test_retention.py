@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from buurtnet.api import services as api_services
 from buurtnet.api.models import Scope
-from buurtnet.delivery.models import Delivery, OutboxMessage
+from buurtnet.delivery.models import Delivery, Notice, OutboxMessage
+from buurtnet.delivery.services import notify_person, send_code
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging.models import Message, Recipient, Reply
 from buurtnet.networks.models import Membership, MembershipChange, MembershipStatus
@@ -226,6 +227,55 @@ def test_outbox_rows_go_after_the_period_and_not_before(world, now_sends):
     assert OutboxMessage.objects.filter(pk=row.pk).exists()
     assert purge_at(now_sends, row.created_at + 31 * DAY)["outbox_records"] == 1
     assert not OutboxMessage.objects.filter(pk=row.pk).exists()
+
+
+# --- Notices ----------------------------------------------------------------------------------
+
+
+def test_a_notice_goes_with_its_deliveries_after_the_setting_and_not_before(
+    world, now_sends, settings
+):
+    settings.NOTICE_RETENTION_DAYS = 30
+    notice = now_sends(
+        notify_person,
+        world.member,
+        "networks/email/application_approved",
+        {"network": world.network},
+    )
+    assert purge_at(now_sends, notice.created_at + 29 * DAY)["notices"] == 0
+    assert purge_at(now_sends, notice.created_at + 31 * DAY)["notices"] == 1
+    assert not Notice.objects.exists()
+    assert not Delivery.objects.filter(notice_id=notice.pk).exists()
+
+
+def test_a_code_goes_within_hours_while_other_notices_stay(world, now_sends, settings):
+    settings.NOTICE_CODE_RETENTION_HOURS = 24
+    code = now_sends(
+        send_code, world.member, channel="sms", to=world.member.phone, text="Your code is 1"
+    )
+    notice = now_sends(
+        notify_person,
+        world.member,
+        "networks/email/application_approved",
+        {"network": world.network},
+    )
+    assert purge_at(now_sends, code.created_at + timedelta(hours=25))["notices"] == 1
+    assert list(Notice.objects.all()) == [notice]
+
+
+def test_an_installation_without_a_zone_still_forgets_log_in_codes(db, settings):
+    from django.utils import timezone
+
+    from buurtnet.networks.models import PoliceZone
+    from buurtnet.people.tests.factories import PersonFactory
+    from buurtnet.retention.services import purge_if_due
+
+    assert not PoliceZone.objects.exists()
+    settings.NOTICE_CODE_RETENTION_HOURS = 24
+    first_admin = PersonFactory()
+    send_code(first_admin, channel="email", to=first_admin.email, text="Your code is 1")
+    assert purge_if_due(timezone.now() + timedelta(hours=25)) == 1
+    assert not Notice.objects.exists()
 
 
 # --- The tick step ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from buurtnet.networks.tests.test_views import log_in
 from buurtnet.surveys.models import Participation, Response
+from buurtnet.surveys.services import can_manage
 
 from .helpers import make_survey, sent
 
@@ -82,3 +83,12 @@ def test_members_cannot_open_the_builder(client, world):
     log_in(client, world.coordinator)
     assert client.get(reverse("surveys:list")).status_code == 403
     assert client.get(reverse("surveys:new", args=[world.zone.pk])).status_code == 404
+
+
+def test_a_platform_administrator_manages_a_survey_of_any_zone(client, world):
+    """Managing a zone's surveys is a permission, which a superuser has everywhere (Standing's
+    rule), unlike a post such as importing a CAP alert."""
+    draft = make_survey(world.zone_staff, world.zone, [world.network])
+    assert can_manage(world.admin, draft)
+    log_in(client, world.admin)
+    assert client.get(reverse("surveys:survey", args=[draft.pk])).status_code == 200

@@ -1,0 +1,9 @@
+"""Surveys' periodic step (run by `manage.py tick`, see buurtnet.common.periodic)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from buurtnet.common import periodic
+
+from .services import send_due
+
+periodic.register("survey_rounds_opened", send_due, description=_("survey rounds opened"))
