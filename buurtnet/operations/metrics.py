@@ -169,20 +169,17 @@ def delivery_queues(now: datetime) -> Iterator[Metric]:
     kinds = dict(
         Message.objects.filter(pk__in=by_message.keys() | waiting.keys()).values_list("pk", "kind")
     )
-    for message_id, n in by_message.items():
-        if message_id is not None:
-            kind = kinds.get(message_id, "unknown")
-            pending[kind] = pending.get(kind, 0) + n
-    for message_id, since in waiting.items():
-        kind = kinds.get(message_id, "unknown")
-        if (
-            message_id is not None
-            and since is not None
-            and (kind not in oldest or since < oldest[kind])
-        ):
-            oldest[kind] = since
+    counts = [(kinds.get(m, "unknown"), n) for m, n in by_message.items() if m is not None]
+    sinces = [(kinds.get(m, "unknown"), s) for m, s in waiting.items() if m is not None]
     if None in by_message or None in waiting:
-        _notice_queues(now, pending, oldest)
+        notice_counts, notice_sinces = _notice_queues(now)
+        counts += notice_counts
+        sinces += notice_sinces
+    for kind, n in counts:
+        pending[kind] = pending.get(kind, 0) + n
+    for kind, since in sinces:
+        if since is not None and (kind not in oldest or since < oldest[kind]):
+            oldest[kind] = since
     length = GaugeMetricFamily(
         "buurtnet_delivery_queue_length",
         "Deliveries not sent yet (queued, in flight, awaiting a retry), by message kind.",
@@ -201,23 +198,17 @@ def delivery_queues(now: datetime) -> Iterator[Metric]:
     yield age
 
 
-def _notice_queues(now: datetime, pending: dict, oldest: dict) -> None:
-    """Deliveries of notices to one person (no message), as `notice_<kind>`: a log-in code
-    that waits is as urgent as an alert."""
-    notice_rows = Delivery.objects.filter(message_id__isnull=True).order_by()
-    for row in (
-        notice_rows.filter(state__in=PENDING_STATES).values("notice__kind").annotate(n=Count("id"))
-    ):
-        kind = f"notice_{row['notice__kind']}"
-        pending[kind] = pending.get(kind, 0) + row["n"]
-    for row in (
-        notice_rows.filter(claimable(now))
-        .values("notice__kind")
-        .annotate(since=Min("next_attempt_at"))
-    ):
-        kind, since = f"notice_{row['notice__kind']}", row["since"]
-        if since is not None and (kind not in oldest or since < oldest[kind]):
-            oldest[kind] = since
+def _notice_queues(now: datetime) -> tuple[list, list]:
+    """Deliveries of notices to one person (no message), as `notice_<kind>`: how many are
+    pending, and since when the oldest a worker could take waits. A log-in code that waits
+    is as urgent as an alert."""
+    rows = Delivery.objects.filter(message_id__isnull=True).order_by()
+    counts = rows.filter(state__in=PENDING_STATES).values("notice__kind").annotate(n=Count("id"))
+    sinces = rows.filter(claimable(now)).values("notice__kind").annotate(s=Min("next_attempt_at"))
+    return (
+        [(f"notice_{row['notice__kind']}", row["n"]) for row in counts],
+        [(f"notice_{row['notice__kind']}", row["s"]) for row in sinces],
+    )
 
 
 def rq_queues() -> Iterator[Metric]:
