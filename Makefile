@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-dev
 DEMO_MEMBERS ?= 5000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint format test-sqlite test-postgres test-prod serve worker bench messages install browser clean
+.PHONY: demo test lint format test-sqlite test-postgres test-prod serve worker bench messages install browser vendor clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,10 @@ bench: install
 messages: install
 	cd buurtnet && DEBUG=1 ../$(PY) ../manage.py makemessages -l nl -l fr -l en --no-obsolete
 	cd buurtnet && DEBUG=1 ../$(PY) ../manage.py compilemessages
+
+# Front-end libraries from the npm registry into buurtnet/static/vendor (docs/frontend.md).
+vendor:
+	scripts/vendor-js
 
 clean:
 	rm -rf $(VENV) var staticfiles
