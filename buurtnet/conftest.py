@@ -148,17 +148,32 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", viewport={"width": 412, "height": 915}
-    )
+PHONE = {"width": 412, "height": 915}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def _watched_page(browser, live_server, viewport: dict):
+    """A page of a fresh browser context on the live server, failing the test afterwards if
+    the Content-Security-Policy blocked anything on it."""
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", viewport=viewport)
     blocked = watch_content_security_policy(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
     assert not blocked, f"The Content-Security-Policy blocked: {blocked}"
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """The browser on a phone (412×915)."""
+    yield from _watched_page(browser, live_server, PHONE)
+
+
+@pytest.fixture
+def desktop(browser, live_server):
+    """The browser on a desktop (1280×800)."""
+    yield from _watched_page(browser, live_server, DESKTOP)
 
 
 def watch_content_security_policy(context) -> list[str]:
@@ -176,3 +191,48 @@ def watch_content_security_policy(context) -> list[str]:
 
     context.on("page", on_page)
     return blocked
+
+
+# --- Map tiles ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _tile_server_process():
+    from buurtnet.tests.tiles import TileServer
+
+    server = TileServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_tiles_from_the_internet(settings):
+    """No test fetches tiles from the real tile servers: without `tile_server` (or
+    `tiles_unreachable`) the maps have no base map at all."""
+    settings.MAP_TILES = "none"
+
+
+@pytest.fixture
+def tile_server(_tile_server_process, settings):
+    """The maps' base map comes from a local tile server (buurtnet/tests/tiles.py); its
+    `requests` counts the tiles served during this test."""
+    from buurtnet.tests.tiles import ATTRIBUTION
+
+    _tile_server_process.reset()
+    settings.MAP_TILES = _tile_server_process.template
+    settings.MAP_TILES_ATTRIBUTION = ATTRIBUTION
+    settings.MAP_TILES_ATTRIBUTION_URL = ""
+    settings.MAP_TILES_MAX_ZOOM = ""
+    return _tile_server_process
+
+
+@pytest.fixture
+def tiles_unreachable(settings) -> str:
+    """The base map points at a port nothing listens on: maps must work without tiles."""
+    from buurtnet.tests.tiles import ATTRIBUTION, unreachable_template
+
+    settings.MAP_TILES = unreachable_template()
+    settings.MAP_TILES_ATTRIBUTION = ATTRIBUTION
+    settings.MAP_TILES_ATTRIBUTION_URL = ""
+    settings.MAP_TILES_MAX_ZOOM = ""
+    return settings.MAP_TILES

@@ -465,6 +465,16 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # How far outside its BIN's area a report may be placed (a street on the border).
 REPORT_MAX_DISTANCE_METRES = int(os.environ.get("REPORT_MAX_DISTANCE_METRES", "1000"))
 
+# --- Maps --------------------------------------------------------------------------------
+# The base map under every map (docs/maps.md): "cartoweb" (NGI/IGN), "osm", "none", or a tile
+# URL template (XYZ or WMTS REST) with its attribution. Checked at start-up
+# (buurtnet.networks.basemap.check_settings); a police zone may choose its own.
+MAP_TILES = os.environ.get("MAP_TILES", "cartoweb")
+MAP_TILES_ATTRIBUTION = os.environ.get("MAP_TILES_ATTRIBUTION", "")
+MAP_TILES_ATTRIBUTION_URL = os.environ.get("MAP_TILES_ATTRIBUTION_URL", "")
+# The tile server's highest native zoom level; "" = the preset's (17 CartoWeb, 19 otherwise).
+MAP_TILES_MAX_ZOOM = os.environ.get("MAP_TILES_MAX_ZOOM", "")
+
 # --- Audit log ---------------------------------------------------------------------------
 # Survey results are shown only for groups of at least this many respondents.
 SURVEY_MIN_GROUP = 5

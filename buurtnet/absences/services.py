@@ -345,7 +345,7 @@ def _place(
         "location",
         _(
             "The police of your zone only watch homes in the area of a BIN, and this place is "
-            "outside it (your BIN: %(bins)s). Tap the map where your home is."
+            "outside it (your BIN: %(bins)s). Check the address in your settings."
         )
         % {"bins": names},
     )

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from buurtnet.audit import services as audit
 from buurtnet.common.form_errors import apply_errors
-from buurtnet.networks.maps import build_map
+from buurtnet.networks import mapping
 from buurtnet.networks.models import Network, PoliceZone
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.phones import display_phone
@@ -81,7 +81,11 @@ def new(request: HttpRequest) -> HttpResponse:
                 return redirect("absences:mine")
     zones = {n.municipality.zone_id for n in networks}
     rules = [services.settings_for(z) for z in sorted(zones)]
-    home = [(person.longitude, person.latitude)] if person.has_point else []
+    home = (
+        [mapping.point(person.longitude, person.latitude, label=_("Your home"))]
+        if person.has_point
+        else []
+    )
     return render(
         request,
         "absences/new.html",
@@ -89,7 +93,10 @@ def new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "home": person.address_line,
             "networks": networks,
-            "area_map": build_map(networks, points=home, margin=0.006),
+            "home_map": mapping.map_data(
+                areas=[mapping.area_feature(n) for n in networks], points=home
+            ),
+            "map_zone": networks[0].municipality.zone,
             "location_errors": location_errors,
             "retention_days": max(r.retention_days for r in rules),
             "max_days": max(r.max_days for r in rules),
@@ -154,32 +161,30 @@ def _watch_page(request: HttpRequest, forms: dict | None = None, status: int = 2
         absence.active = absence.is_active_on(today)
         absence.resident_phone = display_phone(absence.person.phone)
     officer_of, zone_ids = services.watcher_scope(request.user)
-    networks = {n.pk: n for n in Network.objects.filter(pk__in=officer_of)}
+    networks = {
+        n.pk: n
+        for n in Network.objects.filter(pk__in=officer_of).select_related("municipality__zone")
+    }
     networks.update({a.network_id: a.network for a in absences if a.network_id})
-    shapes = sorted(networks.values(), key=lambda n: n.name)
-    # The map spans the areas (and a margin): homes beyond it are only in the list.
-    margin = 0.004
-    placed = [
-        a
-        for a in absences
-        if shapes
-        and min(n.min_lon for n in shapes) - margin <= a.longitude
-        and a.longitude <= max(n.max_lon for n in shapes) + margin
-        and min(n.min_lat for n in shapes) - margin <= a.latitude
-        and a.latitude <= max(n.max_lat for n in shapes) + margin
-    ]
-    area_map = build_map(shapes, points=[(a.longitude, a.latitude) for a in placed], margin=margin)
+    bins = sorted(networks.values(), key=lambda n: n.name)
+    # Every home is on the map with its number in the list, those outside the BINs too.
+    route_map = mapping.map_data(
+        areas=[mapping.area_feature(n) for n in bins],
+        points=[
+            mapping.point(a.longitude, a.latitude, label=a.address_line, number=a.number)
+            for a in absences
+        ],
+    )
+    zones = PoliceZone.objects.filter(pk__in=zone_ids)
     return render(
         request,
         "absences/watch.html",
         {
             "days": days,
             "absences": absences,
-            "area_map": area_map,
-            "numbered_points": [
-                (x, y, a) for (x, y), a in zip(area_map.points, placed, strict=True)
-            ],
-            "zones": PoliceZone.objects.filter(pk__in=zone_ids),
+            "route_map": route_map,
+            "map_zone": bins[0].municipality.zone if bins else zones.first(),
+            "zones": zones,
             "unlisted_errors": unlisted_errors,
             "today": today,
         },

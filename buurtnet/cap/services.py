@@ -35,6 +35,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from lxml import etree
 from shapely.geometry import Polygon, shape
+from shapely.geometry import mapping as geojson_of
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
@@ -43,6 +44,7 @@ from buurtnet.common.form_fields import fold_to_line, without_control_characters
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging import targets
 from buurtnet.messaging.models import Message, MessageStatus, MessageText, TargetKind
+from buurtnet.networks import geo
 from buurtnet.networks.models import Network, PoliceZone
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
@@ -348,7 +350,8 @@ def polygon_from_cap(text: str) -> Polygon:
 
 
 def circle_from_cap(text: str) -> Polygon:
-    """A CAP <circle> ("lat,lon radius-in-km") as a polygon of 64 corners."""
+    """A CAP <circle> ("lat,lon radius-in-km") as a polygon (geo.circle_polygon: the same
+    corners as a circle drawn for a message)."""
     parts = text.split()
     try:
         if len(parts) != 2:
@@ -367,13 +370,7 @@ def circle_from_cap(text: str) -> Polygon:
             % {"max": MAX_CIRCLE_KM},
             code="not_circle",
         )
-    dlat = radius_km * 1000 / 111_320
-    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
-    ring = [
-        (lon + dlon * math.cos(2 * math.pi * i / 64), lat + dlat * math.sin(2 * math.pi * i / 64))
-        for i in range(64)
-    ]
-    return Polygon([*ring, ring[0]])
+    return shape(geo.circle_polygon(lon, lat, radius_km * 1000))
 
 
 def _text(element: etree._Element, name: str) -> str:
@@ -505,12 +502,22 @@ def _main_language(texts: dict, networks: list[Network]) -> str:
 
 
 def _draft(
-    zone: PoliceZone, kind: str, texts: dict, networks: list[Network], exercise: bool
+    zone: PoliceZone,
+    kind: str,
+    texts: dict,
+    networks: list[Network],
+    exercise: bool,
+    area: BaseGeometry | None = None,
 ) -> messaging.Draft:
+    target = {"type": TargetKind.NETWORKS, "networks": [n.pk for n in networks]}
+    if area is not None:
+        # The alert's own area, for the page on which an officer reviews the draft: the
+        # BINs alone do not show how much of them the warning covers.
+        target["area"] = geojson_of(area)
     return messaging.Draft(
         kind=kind,
         texts=texts,
-        target={"type": TargetKind.NETWORKS, "networks": [n.pk for n in networks]},
+        target=target,
         language=_main_language(texts, networks),
         zone_id=zone.pk,
         is_exercise=exercise,
@@ -528,9 +535,15 @@ def _plan_refused(exc: PermissionDenied) -> ValidationError:
 
 
 def _submit(
-    zone: PoliceZone, by: Person, kind: str, texts: dict, networks: list[Network], exercise: bool
+    zone: PoliceZone,
+    by: Person,
+    kind: str,
+    texts: dict,
+    networks: list[Network],
+    exercise: bool,
+    area: BaseGeometry | None = None,
 ) -> Message:
-    draft = _draft(zone, kind, texts, networks, exercise)
+    draft = _draft(zone, kind, texts, networks, exercise, area)
     try:
         return messaging.submit(by, draft, hold_for_officer=not zone_settings(zone).send_at_once)
     except PermissionDenied as exc:
@@ -650,14 +663,14 @@ def _apply(zone: PoliceZone, alert: CapAlert, by: Person, record: CapImport) -> 
     messages = [c.message for c in chain if c.message is not None]
     current = messages[-1] if messages else None
     if alert.msg_type == "Update" and current is not None:
-        _update(zone, by, record, current, kind, texts, networks, exercise)
+        _update(zone, by, record, current, kind, texts, networks, exercise, alert.area)
         return
     # An Alert, or an Update of something this zone never saw: draft it as new.
     record.networks = len(networks)
     if not networks:
         record.outcome = ImportOutcome.OUTSIDE
         return
-    record.message = _submit(zone, by, kind, texts, networks, exercise)
+    record.message = _submit(zone, by, kind, texts, networks, exercise, alert.area)
     record.outcome = _outcome_of(record.message)
 
 
@@ -674,6 +687,7 @@ def _update(
     texts: dict,
     networks: list[Network],
     exercise: bool,
+    area: BaseGeometry | None = None,
 ) -> None:
     record.networks = len(networks)
     if current.status in UNSENT:
@@ -694,7 +708,7 @@ def _update(
         if not networks:
             record.message, record.outcome = current, ImportOutcome.CANCELLED
             return
-        record.message = _submit(zone, by, kind, texts, networks, exercise)
+        record.message = _submit(zone, by, kind, texts, networks, exercise, area)
         record.outcome = _outcome_of(record.message)
         return
     if current.status != MessageStatus.SENT:
@@ -712,7 +726,9 @@ def _update(
             title = _("Update: %(title)s") % {"title": text["title"]}
         followed[lang] = {**text, "title": title[:TITLE_LENGTH]}
     record.networks = len(reached)
-    record.message = _submit(zone, by, current.kind, followed, list(reached.values()), exercise)
+    record.message = _submit(
+        zone, by, current.kind, followed, list(reached.values()), exercise, area
+    )
     record.outcome = ImportOutcome.FOLLOWED_UP
 
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from buurtnet.common.form_errors import apply_errors
@@ -90,6 +91,31 @@ class RowErrorsMixin:
 # --- Founding ------------------------------------------------------------------------------
 
 
+def parse_area(text: str) -> dict:
+    """The GeoJSON an area field holds (drawn on the map or typed); the services judge it."""
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise forms.ValidationError(_("Draw the area on the map.")) from exc
+    if not isinstance(value, dict):
+        raise forms.ValidationError(_("Draw the area on the map."))
+    return value
+
+
+def area_field(label: str | Promise) -> forms.CharField:
+    """The GeoJSON text of a BIN area, which the map's drawing tools fill in; typing or
+    pasting it stays possible for whoever cannot use the map."""
+    return forms.CharField(
+        label=label,
+        max_length=20000,
+        widget=text_area(3),
+        help_text=_(
+            "Draw the area on the map and this field fills itself; or type or paste a "
+            "GeoJSON polygon here."
+        ),
+    )
+
+
 class FoundingForm(forms.Form):
     name = forms.CharField(label=_("Name of the BIN"), max_length=120)
     municipality_id = forms.ModelChoiceField(
@@ -99,21 +125,27 @@ class FoundingForm(forms.Form):
     motivation = forms.CharField(
         label=_("Why does the neighbourhood want a BIN?"), max_length=2000, widget=text_area(5)
     )
-    area = forms.CharField(
-        label=_("The proposed area (GeoJSON polygon)"),
-        max_length=20000,
-        widget=text_area(3),
-        help_text=_("Tap the corners of the area on the map; this field fills itself."),
-    )
+    area = area_field(_("The proposed area (GeoJSON polygon)"))
 
     def clean_area(self) -> dict:
-        try:
-            value = json.loads(self.cleaned_data["area"])
-        except ValueError as exc:
-            raise forms.ValidationError(_("Draw the area on the map.")) from exc
-        if not isinstance(value, dict):
-            raise forms.ValidationError(_("Draw the area on the map."))
-        return value
+        return parse_area(self.cleaned_data["area"])
+
+
+class AreaForm(forms.Form):
+    """A BIN's new area, drawn by the zone's staff, and the step of the page: check the
+    drawing, go back to it, or save it (which asks for `confirm`)."""
+
+    CHECK, EDIT, SAVE = "check", "edit", "save"
+
+    area = area_field(_("The area (GeoJSON polygon)"))
+    confirm = forms.BooleanField(
+        label=_("Yes, give this BIN the new area. Its coordinators and officers are told."),
+        required=False,
+    )
+    step = forms.ChoiceField(choices=[(CHECK, CHECK), (EDIT, EDIT), (SAVE, SAVE)], required=False)
+
+    def clean_area(self) -> dict:
+        return parse_area(self.cleaned_data["area"])
 
 
 class ReasonForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import agreements, cases, consultations, founding, meetings, overview, votes
+from .views import agreements, area, cases, consultations, founding, meetings, overview, votes
 
 app_name = "governance"
 urlpatterns: list = [
@@ -12,6 +12,7 @@ urlpatterns: list = [
     path("networks/<int:network_id>/", overview.network, name="network"),
     path("networks/<int:network_id>/decline/", founding.decline, name="decline"),
     path("networks/<int:network_id>/dissolve/", founding.dissolve, name="dissolve"),
+    path("networks/<int:network_id>/area/", area.network_area, name="network_area"),
     path(
         "networks/<int:network_id>/agreements/new/",
         agreements.draft_agreement,

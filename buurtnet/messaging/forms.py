@@ -36,7 +36,12 @@ class ComposeForm(forms.Form):
     municipality = forms.ModelChoiceField(
         label=_("Municipality"), queryset=Municipality.objects.none(), required=False
     )
-    area = forms.CharField(widget=forms.HiddenInput, required=False)
+    area = forms.CharField(
+        widget=forms.HiddenInput(attrs={"data-selects": "input[name=target_type][value=area]"}),
+        required=False,
+        # A drawn area of a few hundred corners; shapely meets every BIN of the zone with it.
+        max_length=20_000,
+    )
     scheduled_for = forms.DateTimeField(
         label=_("Send later (optional)"),
         required=False,

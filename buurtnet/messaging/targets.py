@@ -1,7 +1,5 @@
 """Which networks a message is for: a list, a type, a municipality, the zone or an area."""
 
-import math
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from shapely.geometry import Polygon, shape
@@ -17,22 +15,12 @@ MIN_CIRCLE_METRES = 50
 MAX_CIRCLE_METRES = 50_000
 
 
-def circle_polygon(longitude: float, latitude: float, radius_m: float, points: int = 48) -> dict:
-    """A circle on the map as a GeoJSON polygon (metres turned into degrees at that latitude;
-    at the size of a police zone the error is far below a street's width)."""
+def circle_polygon(longitude: float, latitude: float, radius_m: float) -> dict:
+    """A circle drawn for a message as a GeoJSON polygon (geo.circle_polygon), refused when
+    its radius is outside what a message may cover."""
     if not MIN_CIRCLE_METRES <= radius_m <= MAX_CIRCLE_METRES:
         raise ValidationError(_("The circle's radius must be between 50 m and 50 km."))
-    dlat = radius_m / 111_320
-    dlon = radius_m / (111_320 * math.cos(math.radians(latitude)))
-    ring = [
-        [
-            round(longitude + dlon * math.cos(2 * math.pi * i / points), 7),
-            round(latitude + dlat * math.sin(2 * math.pi * i / points), 7),
-        ]
-        for i in range(points)
-    ]
-    ring.append(ring[0])
-    return {"type": "Polygon", "coordinates": [ring]}
+    return geo.circle_polygon(longitude, latitude, radius_m)
 
 
 def target_area(target: dict) -> dict | None:

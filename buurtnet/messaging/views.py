@@ -2,6 +2,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from buurtnet.common.form_errors import apply_errors
 from buurtnet.delivery.models import DeliveryState
-from buurtnet.networks.maps import build_map
+from buurtnet.networks import mapping
 from buurtnet.networks.models import Network, Role
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Channel
@@ -17,7 +18,7 @@ from buurtnet.people.models import Channel
 from . import links, services
 from . import waiting as waiting_reasons
 from .forms import ComposeForm, ForwardForm, ReplyForm
-from .models import Message, MessageNetwork, MessageStatus, Recipient
+from .models import Message, MessageNetwork, MessageStatus, Recipient, TargetKind
 from .rendering import read_seen_token
 from .targets import RECEIVING_STATUSES
 
@@ -67,10 +68,14 @@ def compose(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "messaging/compose.html",
-                _compose_context(form, zone, zones, None, str(exc) or None),
+                _compose_context(request.user, form, zone, zones, None, str(exc) or None),
                 status=403,
             )
-    return render(request, "messaging/compose.html", _compose_context(form, zone, zones, preview))
+    return render(
+        request,
+        "messaging/compose.html",
+        _compose_context(request.user, form, zone, zones, preview),
+    )
 
 
 def _is_police(person) -> bool:
@@ -99,17 +104,25 @@ def _already_sent_text(message: Message) -> str:
     return _("This message was already sent. Nothing was sent twice.")
 
 
-def _compose_context(form, zone, zones, preview, denied: str | None = None) -> dict:
+def _compose_context(person, form, zone, zones, preview, denied: str | None = None) -> dict:
+    # The BINs a drawn area can reach (targets.resolve): the zone's receiving ones. The
+    # drawing itself is in the form's area field, where the map reads it from.
     networks = Network.objects.filter(
         municipality__zone=zone, status__in=RECEIVING_STATUSES
     ).select_related("municipality")
+    standing = Standing.of(person)
+    if zone is not None and not standing.can_view_zone(zone.pk):
+        # Others (a coordinator, an officer) see the areas public maps show, and their own.
+        networks = networks.filter(Q(area_public=True) | Q(pk__in=standing.network_roles))
     return {
         "form": form,
         "zone": zone,
         "zones": zones,
         "preview": preview,
         "denied": denied,
-        "area_map": build_map(networks),
+        "area_map": mapping.map_data(
+            areas=[mapping.area_feature(n) for n in networks], labels=True
+        ),
     }
 
 
@@ -154,8 +167,48 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "unreached": services.unreached(message)[:500],
             "replies": message.replies.select_related("author"),
             "can_report_replies": _officer_of_any(request.user, message),
+            **_area_map(message),
         },
     )
+
+
+def _area_map(message: Message) -> dict:
+    """The message's BINs on a map, with the area it was meant for: the drawn polygon or
+    circle, or the area of the CAP alert it was imported from. No map ("area_map" None)
+    without anything to show; "map_zone" picks the base map."""
+    networks = list(
+        Network.objects.filter(
+            pk__in=message.networks.values_list("network_id", flat=True)
+        ).select_related("municipality__zone")
+    )
+    areas = [mapping.area_feature(n) for n in networks if n.area]
+    shape = _target_shape(message.target or {})
+    if not areas and shape is None:
+        return {"area_map": None, "map_zone": None}
+    return {
+        "area_map": mapping.map_data(areas=areas, shape=shape, labels=True),
+        "map_zone": networks[0].municipality.zone if networks else None,
+    }
+
+
+def _target_shape(target: dict) -> dict | None:
+    """The drawn area of an area target ({"type": "Circle", ...} or a Polygon), else the
+    area an imported CAP alert was for (kept as "area" in its target), else None."""
+    if target.get("type") == TargetKind.AREA:
+        circle = target.get("circle")
+        if isinstance(circle, dict):
+            return {
+                "type": "Circle",
+                "lon": circle.get("lon"),
+                "lat": circle.get("lat"),
+                "radius_m": circle.get("radius_m"),
+            }
+        polygon = target.get("polygon")
+        return polygon if isinstance(polygon, dict) else None
+    area = target.get("area")
+    if isinstance(area, dict) and area.get("type") in ("Polygon", "MultiPolygon"):
+        return area
+    return None
 
 
 def _officer_of_any(person, message: Message) -> bool:

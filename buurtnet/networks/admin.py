@@ -19,15 +19,24 @@ from .models import (
 
 @admin.register(PoliceZone)
 class PoliceZoneAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
+    list_display = ["name", "code", "map_tiles"]
     search_fields = ["name", "code"]
+    fieldsets = [
+        (None, {"fields": ["name", "code"]}),
+        (_("Base map"), {"fields": ["map_tiles", "map_tiles_attribution"]}),
+    ]
 
 
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
-    list_display = ["name", "nis_code", "zone"]
+    list_display = ["name", "nis_code", "zone", "has_outline"]
     list_filter = ["zone"]
     search_fields = ["name", "nis_code"]
+    fields = ["name", "nis_code", "zone", "area"]
+
+    @admin.display(boolean=True, description=_("outline"))
+    def has_outline(self, municipality: Municipality) -> bool:
+        return municipality.area is not None
 
 
 class NetworkAdminForm(forms.ModelForm):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Municipality
+from .models import Municipality, NetworkStatus
 
 
 class LocationForm(forms.Form):
@@ -35,6 +35,38 @@ class MapAreaForm(forms.Form):
     municipality = forms.ModelChoiceField(
         label=_("Show the map of"), queryset=Municipality.objects.all(), required=False
     )
+
+
+class ZoneMapFilterForm(forms.Form):
+    """Which BINs of a zone the zone map and its list show: both filters are optional."""
+
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"),
+        queryset=Municipality.objects.none(),
+        required=False,
+        empty_label=_("All municipalities"),
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, zone, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only what the choice needs: a municipality's outline can be large.
+        self.fields["municipality"].queryset = (
+            Municipality.objects.filter(zone=zone).only("id", "name").order_by("name")
+        )
+        self.fields["status"].choices = [("", _("All statuses")), *NetworkStatus.choices]
+
+    def filters(self) -> dict:
+        """The valid filters as queryset lookups on Network; an invalid one is left out
+        (its message shows next to its field)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        found = {}
+        if data.get("municipality"):
+            found["municipality"] = data["municipality"]
+        if data.get("status"):
+            found["status"] = data["status"]
+        return found
 
 
 class ApplyForm(forms.Form):

@@ -17,6 +17,8 @@ from shapely.validation import explain_validity
 
 # Belgium's bounding box, slightly padded: a BIN near the border may reach over it a little.
 BELGIUM_BBOX = (2.5, 49.45, 6.45, 51.55)  # min lon, min lat, max lon, max lat
+# A degree of latitude (and of longitude at the equator) on the WGS 84 ellipsoid, near enough.
+METRES_PER_DEGREE = 111_320.0
 
 
 @dataclass(frozen=True)
@@ -97,17 +99,49 @@ def point_in_belgium(longitude: float, latitude: float) -> bool:
     return b_min_lon <= longitude <= b_max_lon and b_min_lat <= latitude <= b_max_lat
 
 
+def same_area(area: dict, other: dict) -> bool:
+    """Whether two areas cover the same ground (corners in another order or start count)."""
+    return shape(area).equals(shape(other))
+
+
 def overlaps(area: dict, other: dict) -> bool:
     """Whether two areas share surface (touching borders do not count)."""
     a, b = shape(area), shape(other)
     return a.intersects(b) and a.intersection(b).area > 0
 
 
+def metres_per_degree(latitude: float) -> tuple[float, float]:
+    """(metres per degree of longitude, metres per degree of latitude) at this latitude.
+
+    The equirectangular approximation every distance in Buurtnet uses: at the size of a police
+    zone it is off by far less than a street's width. Near the poles the east-west scale is
+    kept above 1 km a degree, so that dividing by it stays finite (nothing in Belgium is near)."""
+    return METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01), METRES_PER_DEGREE
+
+
+def circle_polygon(longitude: float, latitude: float, radius_m: float, sides: int = 48) -> dict:
+    """A circle as a GeoJSON polygon of `sides` corners (rounded to 7 decimals, about 1 cm),
+    metres turned into degrees at the centre's latitude.
+
+    The one conversion of a circle: the networks a message reaches, a CAP alert's <circle>
+    and the circles drawn on maps all use it, so they agree on which BIN a circle touches."""
+    kx, ky = metres_per_degree(latitude)
+    dlon, dlat = radius_m / kx, radius_m / ky
+    ring = [
+        [
+            round(longitude + dlon * math.cos(2 * math.pi * i / sides), 7),
+            round(latitude + dlat * math.sin(2 * math.pi * i / sides), 7),
+        ]
+        for i in range(sides)
+    ]
+    ring.append(ring[0])
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
 def distance_outside_m(area: dict, longitude: float, latitude: float) -> float:
     """How far (in metres) the point lies outside the area; 0 inside or on its border.
     Degrees are scaled to metres at the point's latitude, fine at the size of a BIN."""
-    kx = 111_320 * math.cos(math.radians(latitude))
-    ky = 111_320.0
+    kx, ky = metres_per_degree(latitude)
     polygon = shape(area)
     scaled = shapely.transform(polygon, lambda xy: (xy - (longitude, latitude)) * (kx, ky))
     return scaled.distance(Point(0, 0))

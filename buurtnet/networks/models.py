@@ -4,13 +4,28 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import geo
+from . import basemap, geo
 
 
 class PoliceZone(models.Model):
     name = models.CharField(_("name"), max_length=120)
     code = models.CharField(
         _("code"), max_length=10, unique=True, help_text=_("The zone number, e.g. 5415.")
+    )
+    map_tiles = models.CharField(
+        _("base map"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Empty: the installation's base map. Else “cartoweb”, “osm”, “none” or a tile "
+            "address such as https://tiles.example.org/{z}/{x}/{y}.png."
+        ),
+    )
+    map_tiles_attribution = models.CharField(
+        _("base map attribution"),
+        max_length=200,
+        blank=True,
+        help_text=_("The source and licence of your own tiles, shown on every map."),
     )
 
     class Meta:
@@ -20,6 +35,18 @@ class PoliceZone(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.map_tiles.strip():
+            return
+        try:
+            basemap.build(self.map_tiles, self.map_tiles_attribution)
+        except ValidationError as exc:
+            on_attribution = exc.code in ("attribution_required", "attribution_characters")
+            field = "map_tiles_attribution" if on_attribution else "map_tiles"
+            raise ValidationError({field: exc.messages}) from exc
+        self.map_tiles = basemap.normalise_template(self.map_tiles)
 
 
 class Municipality(models.Model):
@@ -32,6 +59,15 @@ class Municipality(models.Model):
         on_delete=models.PROTECT,
         related_name="municipalities",
         verbose_name=_("police zone"),
+    )
+    area = models.JSONField(
+        _("outline"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "An approximate outline as a GeoJSON polygon in WGS 84; a BIN area drawn outside "
+            "the zone's municipalities is refused."
+        ),
     )
 
     class Meta:
@@ -46,6 +82,15 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.area is None:
+            return
+        try:
+            geo.validate_area(self.area)
+        except ValidationError as exc:
+            raise ValidationError({"area": exc.messages}) from exc
 
 
 class NetworkKind(models.TextChoices):
@@ -364,7 +409,12 @@ class Street(models.Model):
     class Meta:
         verbose_name = _("street")
         verbose_name_plural = _("streets")
-        indexes = [models.Index(fields=["postcode", "name"])]
+        indexes = [
+            models.Index(fields=["postcode", "name"]),
+            # services.nearest_address looks for streets by where they start or end.
+            models.Index(fields=["start_lat", "start_lon"]),
+            models.Index(fields=["end_lat", "end_lon"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}, {self.postcode} {self.municipality}"

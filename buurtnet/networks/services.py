@@ -1,10 +1,11 @@
 """Business rules of networks and memberships. Views stay thin and call these."""
 
+import math
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,6 +55,86 @@ def geocode(street: str, house_number: str, postcode: str) -> tuple[float, float
         .first()
     )
     return found.locate(number) if found else None
+
+
+# One line: "Kerkstraat 12", "Kerkstraat 12b, 8500 Kortrijk" or "12 rue Haute".
+_STREET_THEN_NUMBER = re.compile(
+    r"^(?P<street>.*?\D)[\s,]*(?P<number>\d+\s*[a-zA-Z]?(?:[/-]\w+)?)?$"
+)
+_NUMBER_THEN_STREET = re.compile(r"^(?P<number>\d+\s*[a-zA-Z]?)[\s,]+(?P<street>\D.*)$")
+_POSTCODE = re.compile(r"\b(?P<postcode>\d{4})\b")
+
+
+def find_address(text: str, postcodes: list[str]) -> tuple[float, float] | None:
+    """(longitude, latitude) of an address typed in one line ("Kerkstraat 12", "12 rue
+    Haute", "Kerkstraat 12, 8500 Kortrijk"), or None when the gazetteer does not know it.
+
+    A postcode in the text is the only one tried; otherwise these postcodes, in this order."""
+    street_part, _sep, place_part = text.partition(",")
+    street_part = street_part.strip()
+    match = _NUMBER_THEN_STREET.match(street_part) or _STREET_THEN_NUMBER.match(street_part)
+    if not match:
+        return None
+    street, number = match.group("street").strip(" ,"), match.group("number") or ""
+    given = _POSTCODE.search(place_part)
+    for postcode in [given.group("postcode")] if given else postcodes:
+        found = geocode(street, number, postcode)
+        if found:
+            return found
+    return None
+
+
+def postcodes_of(municipality: Municipality) -> list[str]:
+    """The postcodes of the municipality's streets, in order."""
+    return list(
+        municipality.streets.order_by("postcode").values_list("postcode", flat=True).distinct()
+    )
+
+
+# How near the nearest street must be to count as "near" a point, and the longest street
+# segment the gazetteer holds (the seeded streets are 100-300 m; a street loaded from the
+# address registry that is longer must be split into segments).
+NEAR_MAX_METRES = 300.0
+LONGEST_STREET_METRES = 3_000.0
+
+
+def nearest_address(lon: float, lat: float) -> str | None:
+    """The address nearest to a point, "Kerkstraat 12, 8500 Kortrijk", or None when no street
+    lies within NEAR_MAX_METRES.
+
+    Assumes no street segment is longer than LONGEST_STREET_METRES: a segment that passes
+    within NEAR_MAX_METRES of the point then has an end within NEAR_MAX_METRES plus half that
+    length of it, so only streets whose start or end lies in that box are read (through the
+    indexes on the ends). The point is projected on each one's segment (metres,
+    equirectangular at the point's latitude); the house number is interpolated along it, as
+    Street.locate does."""
+    kx, ky = geo.metres_per_degree(lat)
+    reach = NEAR_MAX_METRES + LONGEST_STREET_METRES / 2
+    dlon, dlat = reach / kx, reach / ky
+    lons, lats = (lon - dlon, lon + dlon), (lat - dlat, lat + dlat)
+    candidates = (
+        Street.objects.filter(
+            Q(start_lat__range=lats, start_lon__range=lons)
+            | Q(end_lat__range=lats, end_lon__range=lons)
+        )
+        .select_related("municipality")
+        .order_by("id")
+    )
+    best: tuple[float, Street, float] | None = None
+    for street in candidates:
+        ax, ay = (street.start_lon - lon) * kx, (street.start_lat - lat) * ky
+        bx, by = (street.end_lon - lon) * kx, (street.end_lat - lat) * ky
+        dx, dy = bx - ax, by - ay
+        length2 = dx * dx + dy * dy
+        share = 0.0 if length2 == 0 else min(max(-(ax * dx + ay * dy) / length2, 0.0), 1.0)
+        distance = math.hypot(ax + share * dx, ay + share * dy)
+        if distance <= NEAR_MAX_METRES and (best is None or distance < best[0]):
+            best = (distance, street, share)
+    if best is None:
+        return None
+    _distance, street, share = best
+    number = max(1, math.floor(share * street.highest_number + 0.5))
+    return f"{street.name} {number}, {street.postcode} {street.municipality.name}"
 
 
 # --- Network life -----------------------------------------------------------------------

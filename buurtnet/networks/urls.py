@@ -22,4 +22,5 @@ urlpatterns = [
     ),
     path("zones/<str:code>/", views.zone_map, name="zone_map"),
     path("zones/<str:code>/areas.geojson", views.zone_areas, name="zone_areas"),
+    path("places/nearest/", views.nearest_address, name="nearest_address"),
 ]

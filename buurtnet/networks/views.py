@@ -9,16 +9,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
-from shapely.geometry import mapping
+from shapely.geometry import mapping as shapely_mapping
 from shapely.geometry.polygon import orient
 
 from buurtnet.audit import services as audit
 from buurtnet.people import services as people_services
 
-from . import geo, services
-from .forms import ApplyForm, DecisionForm, LocationForm, MapAreaForm, SearchForm
-from .maps import build_map
-from .models import JOINABLE_STATUSES, Membership, Network, PoliceZone
+from . import geo, mapping, services
+from .forms import (
+    ApplyForm,
+    DecisionForm,
+    LocationForm,
+    MapAreaForm,
+    SearchForm,
+    ZoneMapFilterForm,
+)
+from .models import JOINABLE_STATUSES, Membership, Network, NetworkStatus, PoliceZone
 from .permissions import Action, Standing, require
 
 MEMBERS_PER_PAGE = 50
@@ -48,7 +54,7 @@ def location(request: HttpRequest) -> HttpResponse:
     person = request.user
     area_form = MapAreaForm(request.GET or None)
     municipality = area_form.cleaned_data["municipality"] if area_form.is_valid() else None
-    map_networks = Network.objects.filter(status__in=JOINABLE_STATUSES)
+    map_networks = Network.objects.filter(status__in=JOINABLE_STATUSES, area_public=True)
     if municipality:
         map_networks = map_networks.filter(municipality=municipality)
     elif person.city:
@@ -75,10 +81,20 @@ def location(request: HttpRequest) -> HttpResponse:
                 longitude=lon,
                 latitude=lat,
             )
+            # The same address with the point found: dragging the marker corrects the
+            # point and sends this form again.
+            correction = LocationForm(
+                initial={**form.cleaned_data, "longitude": round(lon, 6), "latitude": round(lat, 6)}
+            )
             return render(
                 request,
                 "networks/join_choose.html",
-                {"networks": networks, "area_map": build_map(networks, [(lon, lat)])},
+                {
+                    "networks": networks,
+                    "form": correction,
+                    "map_zone": networks[0].municipality.zone,
+                    "map_data": _found_map(lon, lat, networks),
+                },
             )
     return render(
         request,
@@ -86,9 +102,22 @@ def location(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "area_form": area_form,
-            "area_map": build_map(map_networks.select_related("municipality")),
+            "map_zone": municipality.zone if municipality else None,
+            "map_data": mapping.map_data(
+                areas=[mapping.area_feature(n) for n in map_networks.select_related("municipality")]
+            ),
         },
     )
+
+
+def _found_map(lon: float, lat: float, networks: list[Network]) -> dict:
+    """The found point among the BINs covering it: only areas shown on public maps are
+    drawn (the list names every BIN); without one, the map frames the point."""
+    public = [mapping.area_feature(n) for n in networks if n.area_public]
+    if public:
+        return mapping.map_data(areas=public)
+    around = [[lat - 0.003, lon - 0.005], [lat + 0.003, lon + 0.005]]
+    return mapping.map_data(fit=around)
 
 
 def _locate(form: LocationForm) -> tuple[float, float, list[Network]] | None:
@@ -159,7 +188,7 @@ def apply(request: HttpRequest, network_id: int) -> HttpResponse:
 
 @login_required
 def detail(request: HttpRequest, network_id: int) -> HttpResponse:
-    network = get_object_or_404(Network.objects.select_related("municipality"), pk=network_id)
+    network = get_object_or_404(Network.objects.select_related("municipality__zone"), pk=network_id)
     standing = require(request.user, Action.VIEW_NETWORK, network)
     return render(
         request,
@@ -167,7 +196,8 @@ def detail(request: HttpRequest, network_id: int) -> HttpResponse:
         {
             "network": network,
             "actions": standing.actions_on(network),
-            "area_map": build_map([network]),
+            "can_edit_area": standing.can_act_as_zone_staff(network),
+            "map_data": mapping.map_data(areas=[mapping.area_feature(network, this=True)]),
         },
     )
 
@@ -308,15 +338,24 @@ def zone_map(request: HttpRequest, code: str) -> HttpResponse:
     zone = get_object_or_404(PoliceZone, code=code)
     if not Standing.of(request.user).can_view_zone(zone.pk):
         raise PermissionDenied
+    filters = ZoneMapFilterForm(request.GET or None, zone=zone)
     networks = services.with_member_counts(
-        Network.objects.filter(municipality__zone=zone)
+        Network.objects.filter(municipality__zone=zone, **filters.filters())
         .select_related("municipality")
         .order_by("municipality__name", "name")
     )
     return render(
         request,
         "networks/zone_map.html",
-        {"zone": zone, "networks": networks, "area_map": build_map(networks)},
+        {
+            "zone": zone,
+            "networks": networks,
+            "filters": filters,
+            "statuses": NetworkStatus.choices,
+            "map_data": mapping.map_data(
+                areas=[mapping.area_feature(n, link=True) for n in networks], labels=True
+            ),
+        },
     )
 
 
@@ -351,7 +390,7 @@ def _feature(network: Network) -> dict:
     return {
         "type": "Feature",
         "id": network.pk,
-        "geometry": mapping(polygon),
+        "geometry": shapely_mapping(polygon),
         "properties": {
             "name": network.name,
             "type": network.kind,
@@ -359,3 +398,36 @@ def _feature(network: Network) -> dict:
             "status": network.status,
         },
     }
+
+
+# --- Places -----------------------------------------------------------------------------
+
+
+@login_required
+@cache_control(private=True)
+def nearest_address(request: HttpRequest) -> JsonResponse:
+    """The nearest address of a point in words, for a map's picked point:
+    {"label": "Near Kerkstraat 12, 8500 Kortrijk"} or {"label": null}; 400 for bad input.
+    Coordinates are plain decimals (no exponent, nan or inf)."""
+    if request.method not in ("GET", "HEAD"):
+        response = JsonResponse({"error": _("Only GET is allowed here.")}, status=405)
+        response["Allow"] = "GET, HEAD"
+        return response
+    coordinates = []
+    for name in ("lon", "lat"):
+        raw = request.GET.get(name, "")
+        try:
+            if not raw or len(raw) > 20 or raw.strip("0123456789.-"):
+                raise ValueError(raw)
+            coordinates.append(float(raw))
+        except ValueError:
+            return JsonResponse(
+                {"error": _("Give the place as a longitude and latitude in degrees.")}, status=400
+            )
+    lon, lat = coordinates
+    if not geo.point_in_belgium(lon, lat):
+        return JsonResponse({"error": _("This place lies outside Belgium.")}, status=400)
+    address = services.nearest_address(lon, lat)
+    return JsonResponse(
+        {"label": _("Near %(address)s") % {"address": address} if address else None}
+    )

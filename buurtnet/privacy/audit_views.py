@@ -31,12 +31,15 @@ DETAIL_LABELS = {
     "version": gettext_lazy("version"),
     "activated": gettext_lazy("made active"),
     "feedback": gettext_lazy("feedback sent"),
+    "previous_area": gettext_lazy("previous area"),
+    "do": gettext_lazy("what was done"),
 }
 
 STEPS = {
     "draft": gettext_lazy("new draft"),
     "approve": gettext_lazy("approval"),
     "template": gettext_lazy("zone template"),
+    "change_area": gettext_lazy("area of the BIN changed"),
 }
 
 
@@ -52,7 +55,10 @@ def _value_labels() -> dict:
 def _detail_text(detail: dict, labels: dict) -> str:
     parts = []
     for key, value in (detail or {}).items():
-        if isinstance(value, bool):
+        if isinstance(value, dict | list):
+            # Kept for the record (a BIN's previous area), not for reading in a table.
+            value = _("kept")
+        elif isinstance(value, bool):
             value = _("yes") if value else _("no")
         elif isinstance(value, str):
             value = str(labels.get(value, value)).lower()

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from buurtnet.common.form_fields import LocalMinuteField
 from buurtnet.messaging.models import MESSAGE_BODY_MAX
+from buurtnet.networks import services as networks
+from buurtnet.networks.models import Municipality
 from buurtnet.people.models import Language
 from buurtnet.plans.models import MessageKind
 
@@ -61,6 +63,14 @@ class ReportForm(forms.Form):
     latitude = forms.FloatField(
         widget=forms.HiddenInput, required=False, min_value=-90, max_value=90
     )
+    address = forms.CharField(
+        label=_("Address (street and number)"),
+        max_length=160,
+        required=False,
+        # Moving the pin empties it (static/js/map/pick.js): the newer choice wins.
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-map-clears": "map"}),
+        help_text=_("Instead of the map, if you know it: for example Kerkstraat 12."),
+    )
     description = forms.CharField(
         label=_("Describe what you saw"),
         max_length=4000,
@@ -104,8 +114,10 @@ class ReportForm(forms.Form):
         value = self.cleaned_data.get("message") or ""
         return int(value) if value.isdigit() and int(value) < 2**63 else None
 
-    def __init__(self, *args, networks, categories, **kwargs) -> None:
+    def __init__(self, *args, person, networks, categories, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.person = person
+        self.networks = {n.pk: n for n in networks}
         self.fields["network"].choices = [(n.pk, n.name) for n in networks]
         if len(networks) == 1:
             self.fields["network"].widget = forms.HiddenInput()
@@ -115,6 +127,32 @@ class ReportForm(forms.Form):
             self.initial.setdefault(
                 "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
             )
+
+    def clean(self) -> dict:
+        """An address typed wins over the pin: the member may not know how to use a map."""
+        data = super().clean()
+        network = self.networks.get(data.get("network"))
+        text = data.get("address", "")
+        if not (text and network):
+            return data
+        found = address_point(
+            text, own_postcode=self.person.postcode, municipality=network.municipality
+        )
+        if found is None:
+            self.add_error(
+                "address",
+                _(
+                    "We cannot find this address in %(place)s. Check the street and the "
+                    "number, or put the pin on the map."
+                )
+                % {"place": network.municipality.name},
+            )
+            return data
+        data["longitude"], data["latitude"] = found
+        # The page that comes back (another field may be wrong) shows the pin there.
+        self.data = self.data.copy()
+        self.data["longitude"], self.data["latitude"] = (f"{v:.6f}" for v in found)
+        return data
 
     def report_input(self) -> ReportInput:
         data = self.cleaned_data
@@ -135,6 +173,17 @@ class ReportForm(forms.Form):
             client_token=data.get("client_token"),
             source_message_id=data.get("message"),
         )
+
+
+def address_point(
+    text: str, *, own_postcode: str, municipality: Municipality
+) -> tuple[float, float] | None:
+    """(longitude, latitude) of an address typed in one line, or None when the gazetteer does
+    not know it. Without a postcode in the text: the member's own postcode first, then every
+    postcode of the BIN's municipality, since most reports are close to home."""
+    postcodes = [own_postcode] if own_postcode else []
+    postcodes += [code for code in networks.postcodes_of(municipality) if code not in postcodes]
+    return networks.find_address(text, postcodes)
 
 
 def _read_limited(upload) -> bytes:

@@ -11,7 +11,8 @@ from buurtnet.common import private_files
 from buurtnet.common.form_errors import apply_errors
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging.models import Reply
-from buurtnet.networks.maps import build_map
+from buurtnet.networks import mapping
+from buurtnet.networks import services as networks_services
 from buurtnet.networks.models import PoliceZone
 from buurtnet.networks.permissions import Standing
 from buurtnet.plans.models import MessageKind
@@ -46,6 +47,7 @@ def new(request: HttpRequest) -> HttpResponse:
     form = ReportForm(
         request.POST or None,
         request.FILES or None,
+        person=request.user,
         networks=networks,
         categories=categories,
         initial=initial,
@@ -68,7 +70,11 @@ def new(request: HttpRequest) -> HttpResponse:
     # a file input, so the member must choose the photos again.
     photos_lost = request.method == "POST" and bool(request.FILES)
     lon, lat = form["longitude"].value(), form["latitude"].value()
-    home = [(request.user.longitude, request.user.latitude)] if request.user.has_point else []
+    home = (
+        [mapping.point(request.user.longitude, request.user.latitude, label=_("Your home"))]
+        if request.user.has_point
+        else []
+    )
     return render(
         request,
         "reports/new.html",
@@ -76,7 +82,12 @@ def new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "network": network,
             "photos_lost": photos_lost,
-            "area_map": build_map([network], points=home, margin=0.006),
+            # Framed on the home, close enough to read the streets around it.
+            "area_map": mapping.map_data(
+                areas=[mapping.area_feature(network, this=True)],
+                points=home,
+                fit="points" if home else None,
+            ),
             "pin": _pin(request.user, lon, lat),
             "location_errors": location_errors,
         },
@@ -130,11 +141,13 @@ def _detail(request: HttpRequest, report: Report, allowed, status: int = 200, **
         "photos": list(report.photos.all()) if allowed.photos else [],
         "feedback": services.feedback_for(report),
         "events": report.events.select_related("actor"),
-        "area_map": build_map(
-            [report.network],
-            points=[(report.longitude, report.latitude)] if allowed.location else [],
-            margin=0.004,
+        "zone": report.network.municipality.zone,
+        "area_map": mapping.map_data(
+            areas=[mapping.area_feature(report.network, this=True)],
+            points=[_place_point(report)] if allowed.location else [],
+            fit="points" if allowed.location else None,
         ),
+        "place": _place(report) if allowed.location else None,
         "filed": request.GET.get("filed"),
     }
     if allowed.triage:
@@ -152,6 +165,39 @@ def _detail(request: HttpRequest, report: Report, allowed, status: int = 200, **
             initial={"language": language, **services.message_draft_text(report, language)}
         )
     return render(request, "reports/detail.html", context, status=status)
+
+
+def _place_point(report: Report, number: int | None = None) -> dict:
+    return mapping.point(
+        report.longitude,
+        report.latitude,
+        label=str(report.category.name),
+        number=number,
+        kind="report",
+    )
+
+
+def _one_per_place(points: list[dict]) -> list[dict]:
+    """One marker per place, numbered with every report made there ("1, 4"): markers on
+    the same spot would hide each other."""
+    places: dict[tuple[float, float], dict] = {}
+    for point in points:
+        key = (round(point["lon"], 5), round(point["lat"], 5))
+        if key in places:
+            places[key]["number"] = f"{places[key]['number']}, {point['number']}"
+        else:
+            places[key] = {**point, "number": str(point["number"])}
+    return list(places.values())
+
+
+def _place(report: Report) -> dict:
+    """Where a report was made, for people who may know it: in words, and as a link that
+    opens the phone's own map app (a geo: URI, RFC 5870)."""
+    lat, lon = f"{report.latitude:.6f}", f"{report.longitude:.6f}"
+    return {
+        "address": networks_services.nearest_address(report.longitude, report.latitude),
+        "geo": f"geo:{lat},{lon}?q={lat},{lon}",
+    }
 
 
 def _plan_lets_relay(person, report: Report) -> bool:
@@ -343,18 +389,29 @@ def queue(request: HttpRequest) -> HttpResponse:
     else:
         show = "open"
         reports = reports.filter(status__in=OPEN_STATUSES)
-    reports = list(reports[:200])
+    reports = list(reports.select_related("network__municipality__zone")[:200])
     networks = {r.network_id: r.network for r in reports}.values()
     # The coordinator's list shows no places: where it happened is often where the
-    # reporter lives (see services.access).
-    placed = [r for r in reports if services.access(request.user, r).location]
+    # reporter lives (see services.access). The others are numbered, on the map and in
+    # the list alike.
+    points, number = [], 0
+    for report in reports:
+        report.number = report.place = None
+        if services.access(request.user, report).location:
+            number += 1
+            report.number, report.place = number, _place(report)
+            points.append(_place_point(report, number))
+    zones = {n.municipality.zone_id: n.municipality.zone for n in networks}
     return render(
         request,
         "reports/queue.html",
         {
             "reports": reports,
             "show": show,
-            "area_map": build_map(networks, points=[(r.longitude, r.latitude) for r in placed]),
+            "zone": next(iter(zones.values())) if len(zones) == 1 else None,
+            "area_map": mapping.map_data(
+                areas=[mapping.area_feature(n) for n in networks], points=_one_per_place(points)
+            ),
         },
     )
 

@@ -182,6 +182,8 @@ PAGE_RULES: dict[str, frozenset[str]] = {
     "api_tokens:list": LOGGED_IN,  # one's own API tokens only
     "networks:join": LOGGED_IN,
     "networks:location": LOGGED_IN,
+    # The nearest address of a point on a map: public street names, for any logged-in person.
+    "networks:nearest_address": LOGGED_IN,
     # The audit log: zone staff (their zones' entries) and the platform admin (issue 8).
     "audit:search": frozenset({"zone_staff", "admin"}),
     # Data subject rights: each acts on the logged-in person only (the markers check that
@@ -229,6 +231,7 @@ GOVERNANCE_RULES: dict[str, ObjectRule] = {
     "governance:calendar_feed": rule("anyone", capability=True),
     "governance:network": rule(*NETWORK_VIEWERS),
     "governance:decline": rule("zone", "admin"),
+    "governance:network_area": rule(*ZONE_STAFF),  # the zone's staff redraw a BIN's area
     "governance:dissolve": rule(*POLICE),
     "governance:draft_agreement": rule(*POLICE),
     "governance:evaluation": rule(*POLICE),

@@ -583,8 +583,9 @@ def test_the_officer_sees_the_homes_to_pass_with_contact_and_map(world, client):
     assert "Mieke Buur" in answer.text
     assert "Car in the drive" in answer.text
     assert "Record a pass" in answer.text
-    assert "<svg" in answer.text
-    assert len(answer.context["numbered_points"]) == 1
+    assert 'class="map"' in answer.text
+    points = answer.context["route_map"]["points"]
+    assert [(p["number"], p["lon"], p["lat"]) for p in points] == [(1, *INSIDE)]
 
 
 def test_the_officer_of_another_bin_sees_an_empty_list(world, client):
@@ -686,6 +687,28 @@ def test_zone_staff_see_homes_outside_the_bins_in_the_list(world, client):
     assert answer.status_code == 200
     assert "Kerkstraat 99" in answer.text
     assert "outside the BIN areas" in answer.text
+
+
+def test_every_home_to_pass_is_numbered_on_the_map_as_in_the_list(world, client):
+    first = away(world, start=0, house_number="1")
+    second = away(world, start=1, house_number="2", network="theirs", longitude=THEIRS[0])
+    outside = away(world, start=2, house_number="3", network=None, longitude=NOWHERE[0])
+    answer = log_in(client, world.zone_staff).get(reverse("absences:watch"))
+    points = answer.context["route_map"]["points"]
+    assert [(p["number"], p["lon"]) for p in points] == [
+        (1, INSIDE[0]),
+        (2, THEIRS[0]),
+        (3, NOWHERE[0]),
+    ]
+    for number, absence in enumerate([first, second, outside], start=1):
+        assert f'<li value="{number}"><a href="#absence-{absence.pk}">' in answer.text
+
+
+def test_the_form_shows_the_members_home_on_the_map_of_their_bin(world, client):
+    answer = log_in(client, world.member).get(reverse("absences:new"))
+    home_map = answer.context["home_map"]
+    assert [f["properties"]["name"] for f in home_map["areas"]["features"]] == ["BIN Ours"]
+    assert [(p["lon"], p["lat"]) for p in home_map["points"]] == [INSIDE]
 
 
 # --- Only one's own home, only a few at a time (issue 19, finding 4) -----------------------------

@@ -6,8 +6,9 @@ PermissionDenied or a translated ValidationError, and changes nothing when it re
 
 One module per section, lower ones first (a module imports only those above it):
 `access` (who may do what) and `common`; `lifecycle` (status moves, evaluation, dormancy,
-dissolution); `roles` (role changes and the officer's review); `cases` (screening, the case
-ladder, appeals, hand-over); `agreement`; `meetings` (scheduling, invitations, attendance,
+dissolution); `area` (the BINs around a place, overlap, changing a BIN's area); `roles`
+(role changes and the officer's review); `cases` (screening, the case ladder, appeals,
+hand-over); `agreement`; `meetings` (scheduling, invitations, attendance,
 rules); `votes`; `minutes`; `founding` (request, refusal, information session);
 `consultation`; `overview`. Other apps use this package as one module:
 `from buurtnet.governance import services` and `services.dissolve(...)`.

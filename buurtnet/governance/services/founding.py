@@ -9,12 +9,14 @@ from django.utils.translation import gettext as _
 
 from buurtnet.audit import services as audit
 from buurtnet.networks import geo
+from buurtnet.networks.mapping import outside_zone
 from buurtnet.networks.models import Municipality, Network, NetworkStatus, NetworkStatusChange
 from buurtnet.networks.permissions import Standing
 from buurtnet.people.models import Person
 
 from ..models import FoundingRequest, Meeting, MeetingKind, MeetingStatus, RequesterKind
 from .access import _require, can_act_as_zone_staff, can_oversee
+from .area import outside_zone_message
 from .common import _notify, _url, _zone_staff
 from .lifecycle import _move
 from .meetings import _started
@@ -45,6 +47,9 @@ def request_founding(by: Person, data: FoundingInput) -> Network:
         geo.validate_area(data.area)
     except ValidationError as exc:
         errors["area"] = exc.messages
+    else:
+        if municipality is not None and outside_zone(data.area, municipality.zone):
+            errors["area"] = [outside_zone_message()]
     if errors:
         raise ValidationError(errors)
     standing = Standing.of(by)

@@ -236,7 +236,7 @@ def test_a_request_whose_area_leaves_out_the_home_is_refused(client, world):
 def test_the_request_form_has_a_map_to_draw_on(client, world):
     as_(client, world.member)
     page = client.get(reverse("governance:request")).content.decode()
-    assert "data-pick" in page and "area-polygon.js" in page
+    assert 'data-mode="draw"' in page and "js/map/draw.js" in page
 
 
 @pytest.fixture

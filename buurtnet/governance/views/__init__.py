@@ -7,7 +7,8 @@ a refused person learns nothing from a form's errors. Every page that runs a ser
 so through `base.form_action`.
 
 One module per section, as in services: `overview` (the overview and a BIN's page),
-`founding`, `agreements` (with the registration and the evaluation), `cases` (screening,
-hand-over, a coordinator's case), `meetings`, `votes` (with the officer's review of a
-function given), `consultations`; `base` holds what they share.
+`founding`, `area` (the zone's staff change a BIN's area), `agreements` (with the
+registration and the evaluation), `cases` (screening, hand-over, a coordinator's case),
+`meetings`, `votes` (with the officer's review of a function given), `consultations`;
+`base` holds what they share.
 """

@@ -1,28 +1,31 @@
 """How a BIN comes to be and ends: the request, the zone's refusal, the information session,
 and dissolution."""
 
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from buurtnet.networks.maps import build_map
-from buurtnet.networks.models import Network, NetworkStatus
+from buurtnet.networks import geo, mapping
+from buurtnet.networks.models import Network
 from buurtnet.people.models import Person
 
 from .. import services
 from ..forms import DissolveForm, FoundingForm, ReasonForm
+from ..services import area as areas
 from .base import allow, form_action, form_page, get_meeting, get_network, meeting_url, network_url
 
 
 @login_required
 def request_founding(request: HttpRequest) -> HttpResponse:
     form = FoundingForm(request.POST or None)
+    around = _areas_around(request.user)
 
     def call() -> Network:
         data = form.cleaned_data
-        return services.request_founding(
+        network = services.request_founding(
             request.user,
             services.FoundingInput(
                 name=data["name"],
@@ -32,6 +35,8 @@ def request_founding(request: HttpRequest) -> HttpResponse:
                 motivation=data["motivation"],
             ),
         )
+        _warn_of_overlap(request, network, around)
+        return network
 
     return form_action(
         request,
@@ -42,41 +47,62 @@ def request_founding(request: HttpRequest) -> HttpResponse:
     ) or render(
         request,
         "governance/request.html",
-        {"form": form, "area_map": _map_around(request.user)},
+        {
+            "form": form,
+            "map_data": _map_data(request.user, around),
+            # The base map of the zone around (a zone may have its own); else the installation's.
+            "map_zone": around[0].municipality.zone if around else None,
+        },
         status=400 if request.method == "POST" else 200,
     )
 
 
-class _Box:
-    """A stand-in network for build_map: an empty square to draw on."""
-
-    def __init__(self, lon: float, lat: float, half: float) -> None:
-        self.min_lon, self.max_lon = lon - half * 1.6, lon + half * 1.6
-        self.min_lat, self.max_lat = lat - half, lat + half
-        self.area = {"coordinates": [[[lon, lat], [lon, lat], [lon, lat], [lon, lat]]]}
-        self.pk = 0
-        self.name = ""
-        self.status = "canvas"
+# Around a home: about a kilometre each way.
+HOME_BOX = 0.006
 
 
-def _map_around(person: Person | None):
-    """A canvas to draw the proposed area on: around the person's home (with the BINs near
-    it whose area is public, to find one's way), or all of Belgium."""
-    if person is not None and person.has_point:
-        home = (person.longitude, person.latitude)
-        box = _Box(*home, 0.006)
-        nearby = Network.objects.filter(
-            area_public=True,
-            min_lon__lte=box.max_lon,
-            max_lon__gte=box.min_lon,
-            min_lat__lte=box.max_lat,
-            max_lat__gte=box.min_lat,
-        ).exclude(status=NetworkStatus.DISSOLVED)[:20]
-        area_map = build_map([box, *nearby], [home], margin=0)
-    else:
-        area_map = build_map([_Box(4.45, 50.5, 1.05)], margin=0)
-    area_map.shapes[:] = [s for s in area_map.shapes if not isinstance(s.network, _Box)]
-    return area_map
+def _areas_around(person: Person) -> list[Network]:
+    """The BINs to draw a proposed area among: those near the person's home whose area they
+    may see, and for the zone's staff every BIN of their zone."""
+    visible = areas.visible_areas(person)
+    found = {n.pk: n for n in areas.zone_areas(person)}
+    if person.has_point:
+        lon, lat = person.longitude, person.latitude
+        box = geo.BoundingBox(
+            lon - HOME_BOX * 1.6, lat - HOME_BOX, lon + HOME_BOX * 1.6, lat + HOME_BOX
+        )
+        found.update((n.pk, n) for n in areas.around(visible, box))
+    return list(found.values())
+
+
+def _map_data(person: Person, around: list[Network]) -> dict:
+    """The BINs around and the person's home (which a residents' area must include), framed
+    on them, or on Belgium when there is nothing to show."""
+    home = (
+        [mapping.point(person.longitude, person.latitude, label=_("Your home"))]
+        if person.has_point
+        else []
+    )
+    b_min_lon, b_min_lat, b_max_lon, b_max_lat = geo.BELGIUM_BBOX
+    return mapping.map_data(
+        areas=[mapping.area_feature(n) for n in around],
+        points=home,
+        labels=True,
+        fit=None if around or home else [[b_min_lat, b_min_lon], [b_max_lat, b_max_lon]],
+    )
+
+
+def _warn_of_overlap(request: HttpRequest, network: Network, around: list[Network]) -> None:
+    """A proposed area may overlap a BIN the person sees: the request is sent all the same
+    (the zone decides), and the person is warned."""
+    overlap = areas.overlapping(network.area, [n for n in around if n.pk != network.pk])
+    if overlap:
+        names = ", ".join(n.name for n in overlap)
+        flash.warning(
+            request,
+            _("The proposed area overlaps %(names)s; the police zone will discuss this with you.")
+            % {"names": names},
+        )
 
 
 @login_required

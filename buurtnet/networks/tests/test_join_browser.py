@@ -7,6 +7,7 @@ import pytest
 from buurtnet.delivery.models import OutboxMessage
 from buurtnet.networks.models import Membership, MembershipStatus
 from buurtnet.networks.tests.factories import StreetFactory
+from buurtnet.tests.browser import click_map, drag_marker, map_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +19,7 @@ def latest(recipient: str, channel: str) -> OutboxMessage:
     return OutboxMessage.objects.filter(recipient=recipient, channel=channel).first()
 
 
-def test_citizen_joins_and_coordinator_approves(page, world):
+def test_citizen_joins_and_coordinator_approves(page, world, tile_server):
     StreetFactory(municipality=world.municipality, name="Kerkstraat", postcode="8500")
 
     # Sign up and verify the e-mail address through the link in the mail.
@@ -83,16 +84,47 @@ def test_citizen_joins_and_coordinator_approves(page, world):
     assert "Welcome to BIN Ours" in latest(EMAIL, "email").subject
 
 
-def test_tapping_home_on_the_map_finds_the_bin(page, world, client, live_server):
-    client.force_login(world.outsider)
+def enter_as(page, client, live_server, person) -> None:
+    client.force_login(person)
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
+
+
+def test_tapping_home_on_the_map_finds_the_bin(page, world, client, live_server, tile_server):
+    enter_as(page, client, live_server, world.outsider)
     page.goto("/join/location/")
-    page.get_by_text("Or tap your home on the map").click()
-    area = page.locator("svg[data-pick] path", has_text="BIN Ours")
-    area.click()  # the middle of the BIN's area
-    page.get_by_role("button", name="Use this point").click()
+    map_ready(page)
+    use_point = page.get_by_role("button", name="Use this point")
+    assert not use_point.is_visible()  # nothing chosen yet
+    click_map(page, 3.27, 50.83)  # the middle of BIN Ours
+    use_point.click()
     page.get_by_role("heading", name="BIN Ours").wait_for()
     world.outsider.refresh_from_db()
     assert world.network.contains(world.outsider.longitude, world.outsider.latitude)
+    # Where the tap landed, to within a few pixels of this wide map.
+    assert abs(world.outsider.longitude - 3.27) < 0.003
+    assert abs(world.outsider.latitude - 50.83) < 0.003
+
+
+def test_found_address_is_a_marker_that_can_be_dragged_to_correct_it(
+    page, world, client, live_server, tile_server
+):
+    StreetFactory(municipality=world.municipality, name="Kerkstraat", postcode="8500")
+    enter_as(page, client, live_server, world.outsider)
+    page.goto("/join/location/")
+    page.get_by_label("Street").fill("Kerkstraat")
+    page.get_by_label("House number").fill("10")
+    page.get_by_label("Postcode").fill("8500")
+    page.get_by_role("button", name="Find my BIN").click()
+    page.get_by_role("heading", name="BIN Ours").wait_for()
+    map_ready(page)
+    assert page.locator("#map .leaflet-marker-icon").count() == 1  # the address found
+
+    drag_marker(page, 3.275, 50.835)
+    page.get_by_role("button", name="Use this point").click()
+    page.get_by_role("heading", name="BIN Ours").wait_for()
+    person = world.outsider
+    person.refresh_from_db()
+    assert abs(person.longitude - 3.275) < 0.001 and abs(person.latitude - 50.835) < 0.001
+    assert person.street == "Kerkstraat" and person.house_number == "10"

@@ -1,6 +1,7 @@
 """The demo seed: a plausible zone whose data obey the same rules as real data."""
 
 import itertools
+import math
 from io import StringIO
 
 import pytest
@@ -9,7 +10,7 @@ from allauth.mfa.models import Authenticator
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
-from shapely.geometry import Point, shape
+from shapely.geometry import LineString, Point, shape
 
 from buurtnet.absences.models import Absence
 from buurtnet.core.management.commands.demo_logins import current_code
@@ -18,8 +19,10 @@ from buurtnet.core.management.commands.seed_demo import (
     COORDINATOR_EMAIL,
     DEMO_PASSWORD,
     DEMO_TOTP_SECRET,
+    MAX_BIN_CORNERS,
     MEMBER_EMAIL,
     NAMED_LOGINS,
+    NETWORKS,
     OFFICER_EMAIL,
     ZONE_CODE,
 )
@@ -97,6 +100,33 @@ def test_zone_municipalities_and_networks(seeded):
         assert not geo.overlaps(a.area, b.area), (a.name, b.name)
 
 
+def test_municipalities_have_outlines_that_do_not_overlap(seeded):
+    municipalities = list(Municipality.objects.filter(zone=seeded))
+    for municipality in municipalities:
+        geo.validate_area(municipality.area)
+        assert 10 <= len(municipality.area["coordinates"][0]) - 1 <= 25, municipality
+    for a, b in itertools.combinations(municipalities, 2):
+        assert not geo.overlaps(a.area, b.area), (a.name, b.name)
+
+
+def test_every_bin_lies_in_its_municipality_with_room_to_spare(seeded):
+    for network in Network.objects.filter(municipality__zone=seeded).select_related("municipality"):
+        assert shape(network.municipality.area).covers(shape(network.area)), network.name
+        assert len(network.area["coordinates"][0]) - 1 <= MAX_BIN_CORNERS, network.name
+        for lon, lat in network.area["coordinates"][0]:
+            assert (round(lon, 6), round(lat, 6)) == (lon, lat)
+
+
+def test_bins_sit_on_the_real_places_their_names_refer_to(seeded):
+    """Each BIN's area holds the real centre of its place (its seed), e.g. Heule's church."""
+    for municipality, places in NETWORKS.items():
+        for place in places:
+            network = Network.objects.get(municipality__name=municipality, name=place.name)
+            assert network.contains(*place.seed), place.name
+    first = Network.objects.filter(municipality__zone=seeded).order_by("pk").first()
+    assert first.name == NETWORKS["Kortrijk"][0].name
+
+
 def test_streets_lie_in_their_network_and_are_unique_per_postcode(seeded):
     networks = list(Network.objects.filter(municipality__zone=seeded))
     streets = list(Street.objects.filter(municipality__zone=seeded))
@@ -104,9 +134,33 @@ def test_streets_lie_in_their_network_and_are_unique_per_postcode(seeded):
     assert len({(s.postcode, s.name.lower()) for s in streets}) == len(streets)
     shapes = [shape(n.area) for n in networks]
     for street in streets:
+        segment = LineString(
+            [(street.start_lon, street.start_lat), (street.end_lon, street.end_lat)]
+        )
+        assert sum(area.covers(segment) for area in shapes) == 1, street
         for number in (1, street.highest_number // 2, street.highest_number):
             point = Point(*street.locate(number))
             assert sum(area.covers(point) for area in shapes) == 1, street
+
+
+def test_streets_are_short_stretches_with_the_right_postcodes(seeded):
+    streets = list(Street.objects.filter(municipality__zone=seeded).select_related("municipality"))
+    postcodes = {
+        "Kortrijk": {"8500", "8501", "8510", "8511"},
+        "Kuurne": {"8520"},
+        "Lendelede": {"8860"},
+    }
+    for street in streets:
+        assert street.postcode in postcodes[street.municipality.name], street
+        kx, ky = geo.metres_per_degree(street.start_lat)
+        length = math.hypot(
+            (street.end_lon - street.start_lon) * kx, (street.end_lat - street.start_lat) * ky
+        )
+        assert 95 <= length <= 305, (street, length)
+    heule = {s.name for s in streets if s.postcode == "8501"}
+    assert {"Heulsekasteelstraat", "Watermolenwal", "Bissegemplaats"} <= heule
+    centre = {s.name for s in streets if s.postcode == "8500"}
+    assert {"Grote Markt", "Lange Steenstraat", "Doorniksestraat", "Budastraat"} <= centre
 
 
 def test_every_member_lives_in_the_area_of_their_network(seeded):
@@ -215,7 +269,14 @@ def test_seed_is_deterministic(seeded):
     def snapshot():
         return (
             list(Person.objects.order_by("pk").values_list("full_name", "street", "phone")),
+            list(Person.objects.order_by("pk").values_list("longitude", "latitude")),
+            list(Municipality.objects.order_by("pk").values_list("name", "area")),
             list(Network.objects.order_by("pk").values_list("name", "area")),
+            list(
+                Street.objects.order_by("pk").values_list(
+                    "name", "postcode", "start_lon", "start_lat", "end_lon", "end_lat"
+                )
+            ),
         )
 
     wipe()

@@ -37,6 +37,19 @@ def test_geocode_unknown_street_is_none():
     assert services.geocode("Nergensstraat", "1", "8500") is None
 
 
+@pytest.mark.parametrize("text", ["Kerkstraat 50", "50 Kerkstraat", "kerkstraat 50b, Kortrijk"])
+def test_find_address_reads_street_and_number_in_either_order(text):
+    StreetFactory(name="Kerkstraat", postcode="8500")
+
+    assert services.find_address(text, ["8520", "8500"]) == pytest.approx((3.270, 50.830))
+
+
+def test_find_address_tries_only_the_postcode_in_the_text():
+    StreetFactory(name="Kerkstraat", postcode="8500")
+
+    assert services.find_address("Kerkstraat 50, 8520 Kuurne", ["8500"]) is None
+
+
 def test_apply_creates_pending_membership_with_consents(world):
     person = applicant()
     membership = services.apply(person, world.network, consented=True, motivation=" Hi ")

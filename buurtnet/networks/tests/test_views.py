@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from buurtnet.networks.middleware import SESSION_KEY
-from buurtnet.networks.models import Membership, MembershipStatus
+from buurtnet.networks.models import Membership, MembershipStatus, NetworkStatus
 from buurtnet.networks.tests.factories import MembershipFactory
 from buurtnet.people.tests.factories import PersonFactory
 
@@ -159,7 +159,80 @@ def test_zone_staff_sees_all_bins_of_the_zone_on_the_map(client, world):
     assert response.status_code == 200
     assert "BIN Ours" in response.text and "BIN Theirs" in response.text
     assert "BIN Far" not in response.text
-    assert response.text.count("<path ") == 2
+    names = [f["properties"]["name"] for f in response.context["map_data"]["areas"]["features"]]
+    assert sorted(names) == ["BIN Ours", "BIN Theirs"]
+
+
+def test_zone_map_areas_link_to_their_bins_and_carry_labels(client, world):
+    response = log_in(client, world.zone_staff).get(
+        reverse("networks:zone_map", args=[world.zone.code])
+    )
+    data = response.context["map_data"]
+    urls = {f["properties"]["name"]: f["properties"]["url"] for f in data["areas"]["features"]}
+    assert urls["BIN Ours"] == reverse("networks:detail", args=[world.network.pk])
+    assert data["labels"] is True
+
+
+def test_zone_map_filters_by_municipality(client, world):
+    response = log_in(client, world.zone_staff).get(
+        reverse("networks:zone_map", args=[world.zone.code]),
+        {"municipality": world.other_municipality.pk},
+    )
+    names = [f["properties"]["name"] for f in response.context["map_data"]["areas"]["features"]]
+    assert names == ["BIN Theirs"]
+    assert [n.name for n in response.context["networks"]] == ["BIN Theirs"]
+
+
+def test_zone_map_filters_by_status(client, world):
+    world.other_network.status = NetworkStatus.FOUNDING
+    world.other_network.save()
+    response = log_in(client, world.zone_staff).get(
+        reverse("networks:zone_map", args=[world.zone.code]), {"status": "founding"}
+    )
+    names = [f["properties"]["name"] for f in response.context["map_data"]["areas"]["features"]]
+    assert names == ["BIN Theirs"]
+    assert "BIN Ours" not in response.text
+
+
+def test_zone_map_filter_of_another_zone_is_refused_next_to_the_field(client, world):
+    response = log_in(client, world.zone_staff).get(
+        reverse("networks:zone_map", args=[world.zone.code]),
+        {"municipality": world.far_municipality.pk},
+    )
+    assert response.status_code == 200
+    assert response.context["filters"].errors["municipality"]
+    assert "BIN Ours" in response.text and "BIN Far" not in response.text
+
+
+def test_zone_map_legend_names_the_statuses_in_words(client, world):
+    response = log_in(client, world.zone_staff).get(
+        reverse("networks:zone_map", args=[world.zone.code])
+    )
+    assert "Founding" in response.text and "Dormant" in response.text
+
+
+def test_zone_staff_get_a_link_to_edit_the_area_on_the_bin_page(client, world):
+    response = log_in(client, world.zone_staff).get(
+        reverse("networks:detail", args=[world.network.pk])
+    )
+    assert "Edit the area on the map" in response.text
+    assert reverse("governance:network_area", args=[world.network.pk]) in response.text
+
+
+@pytest.mark.parametrize("role", ["member", "coordinator", "officer", "municipal"])
+def test_others_get_no_link_to_edit_the_area(client, world, role):
+    response = log_in(client, getattr(world, role)).get(
+        reverse("networks:detail", args=[world.network.pk])
+    )
+    assert response.status_code == 200
+    assert "Edit the area on the map" not in response.text
+
+
+def test_bin_page_shows_its_own_area(client, world):
+    response = log_in(client, world.member).get(reverse("networks:detail", args=[world.network.pk]))
+    (feature,) = response.context["map_data"]["areas"]["features"]
+    assert feature["properties"]["this"] is True
+    assert feature["properties"]["name"] == "BIN Ours"
 
 
 def test_zone_map_of_another_zone_is_403(client, world):
@@ -194,6 +267,43 @@ def test_location_lists_the_covering_bins(client, world):
     )
     assert "BIN Ours" in response.text
     assert "BIN Theirs" not in response.text
+
+
+def test_found_point_can_be_corrected_keeping_the_address(client, world):
+    response = log_in(client, world.outsider).post(
+        reverse("networks:location"),
+        {
+            "street": "Kerkstraat",
+            "house_number": "4",
+            "postcode": "8500",
+            "longitude": "3.265",
+            "latitude": "50.825",
+        },
+    )
+    correction = response.context["form"]
+    assert correction.initial["street"] == "Kerkstraat"
+    assert correction.initial["longitude"] == 3.265
+    assert 'name="street" value="Kerkstraat"' in response.text
+
+
+def test_joining_map_shows_only_public_areas(client, world):
+    world.other_network.area_public = False
+    world.other_network.save()
+    response = log_in(client, world.outsider).get(reverse("networks:location"))
+    names = [f["properties"]["name"] for f in response.context["map_data"]["areas"]["features"]]
+    assert "BIN Ours" in names and "BIN Theirs" not in names
+
+
+def test_found_point_map_names_a_bin_whose_area_is_not_public_without_drawing_it(client, world):
+    world.network.area_public = False
+    world.network.save()
+    response = log_in(client, world.outsider).post(
+        reverse("networks:location"), {"longitude": "3.265", "latitude": "50.825"}
+    )
+    assert "BIN Ours" in response.text
+    assert response.context["map_data"]["areas"]["features"] == []
+    (south, west), (north, east) = response.context["map_data"]["fit"]
+    assert south < 50.825 < north and west < 3.265 < east
 
 
 def test_second_application_through_the_site_is_refused(client, world):
@@ -266,6 +376,7 @@ def test_applications_query_count(client, world, django_assert_num_queries):
 
 def test_zone_map_query_count(client, world, django_assert_num_queries):
     client = log_in(client, world.zone_staff)
-    # session, user, 4 for the standing, zone, networks, their member counts
-    with django_assert_num_queries(9):
+    # session, user, 4 for the standing, zone, networks, their member counts, the
+    # municipalities of the filter
+    with django_assert_num_queries(10):
         client.get(reverse("networks:zone_map", args=[world.zone.code]))

@@ -16,7 +16,7 @@ from buurtnet.delivery.models import Delivery, OutboxMessage
 from buurtnet.messaging import services as messaging
 from buurtnet.messaging.models import MESSAGE_BODY_MAX, Message, MessageStatus, Recipient
 from buurtnet.networks.models import Membership, MembershipStatus, Role
-from buurtnet.networks.tests.factories import MembershipFactory
+from buurtnet.networks.tests.factories import MembershipFactory, StreetFactory
 from buurtnet.networks.tests.test_views import log_in
 from buurtnet.people.tests.factories import PersonFactory
 from buurtnet.plans import services as plans
@@ -643,7 +643,9 @@ def test_the_coordinator_sees_the_report_without_who_made_it(world, now_sends, c
     assert b"1-ABC-234" not in answer.content
     assert b"reporter-hidden" in answer.content
     # Where it happened is often the reporter's home.
-    assert answer.context["area_map"].points == []
+    assert answer.context["area_map"]["points"] == []
+    assert answer.context["place"] is None
+    assert b"geo:" not in answer.content
 
 
 def test_the_plan_can_let_the_coordinator_see_who_reported(world, now_sends, client):
@@ -832,3 +834,103 @@ def test_a_message_made_of_a_report_refuses_a_body_over_the_limit(form_class):
     form = form_class({"kind": "notice", "language": "en", "title": "Van", "body": body})
     assert not form.is_valid()
     assert f"at most {MESSAGE_BODY_MAX} characters" in form.errors["body"][0]
+
+
+# --- The place ----------------------------------------------------------------------------
+
+KERKSTRAAT_12 = (3.26392, 50.82392)  # StreetFactory's Kerkstraat (8500), number 12 of 100
+
+
+def kerkstraat(world, **overrides):
+    return StreetFactory(municipality=world.municipality, **overrides)
+
+
+def test_an_address_typed_wins_over_the_pin(world, client):
+    kerkstraat(world)
+    log_in(client, world.member)
+    answer = client.post(reverse("reports:new"), form_data(world, address="Kerkstraat 12"))
+    assert answer.status_code == 302
+    report = Report.objects.get()
+    assert (round(report.longitude, 5), round(report.latitude, 5)) == KERKSTRAAT_12
+
+
+def test_an_address_is_found_with_a_postcode_of_the_bins_municipality(world, client):
+    kerkstraat(world, name="Marktplein", postcode="8501")
+    log_in(client, world.member)  # lives in 8500
+    answer = client.post(reverse("reports:new"), form_data(world, address="marktplein 12"))
+    assert answer.status_code == 302
+    assert round(Report.objects.get().longitude, 5) == KERKSTRAAT_12[0]
+
+
+def test_an_unknown_address_is_explained_next_to_its_field_and_nothing_is_saved(world, client):
+    kerkstraat(world)
+    log_in(client, world.member)
+    answer = client.post(
+        reverse("reports:new"), form_data(world, address="Nergensstraat 3", vehicle_make="Ford")
+    )
+    assert answer.status_code == 400
+    assert not Report.objects.exists()
+    form = answer.context["form"]
+    assert "We cannot find this address in Ourtown" in form.errors["address"][0]
+    assert b'value="Nergensstraat 3"' in answer.content
+    assert b'value="Ford"' in answer.content
+
+
+def test_an_address_far_outside_the_bin_is_refused_as_a_far_pin_is(world, client):
+    StreetFactory(
+        municipality=world.municipality,
+        postcode="8500",
+        name="Verre Weg",
+        start_lon=3.70,
+        start_lat=51.05,
+        end_lon=3.71,
+        end_lat=51.06,
+    )
+    log_in(client, world.member)
+    answer = client.post(reverse("reports:new"), form_data(world, address="Verre Weg 5"))
+    assert answer.status_code == 400
+    assert answer.context["location_errors"]
+    assert not Report.objects.exists()
+
+
+def test_the_report_form_puts_the_pin_on_the_members_home(world, client):
+    answer = log_in(client, world.member).get(reverse("reports:new"))
+    assert answer.context["pin"] == "home"
+    assert b'data-mode="pick"' in answer.content
+    assert b"data-map-locate" in answer.content
+    assert answer.context["area_map"]["areas"]["features"][0]["properties"]["this"] is True
+
+
+def test_the_officer_reads_the_nearest_address_and_a_geo_link(world, now_sends, client):
+    kerkstraat(world)
+    report = file(world, now_sends, longitude=KERKSTRAAT_12[0], latitude=KERKSTRAAT_12[1])
+    answer = log_in(client, world.officer).get(report.get_absolute_url())
+    assert b"Near Kerkstraat 12, 8500" in answer.content
+    lat, lon = f"{report.latitude:.6f}", f"{report.longitude:.6f}"
+    assert f'href="geo:{lat},{lon}?q={lat},{lon}"'.encode() in answer.content
+    assert answer.context["area_map"]["points"][0]["lon"] == report.longitude
+
+
+def test_the_queue_numbers_the_rows_as_the_map_numbers_its_markers(world, now_sends, client):
+    first = file(world, now_sends, longitude=3.265, latitude=50.825)
+    second = file(world, now_sends, longitude=3.27, latitude=50.83)
+    answer = log_in(client, world.officer).get(reverse("reports:queue"))
+    rows = {r.pk: r.number for r in answer.context["reports"]}
+    points = {(p["lon"], p["lat"], p["number"]) for p in answer.context["area_map"]["points"]}
+    assert sorted(rows.values()) == [1, 2]
+    assert points == {(r.longitude, r.latitude, str(rows[r.pk])) for r in (first, second)}
+    assert b'<span class="list-number">1</span>' in answer.content
+
+
+def test_reports_made_at_one_place_share_one_marker_with_both_numbers(world, now_sends, client):
+    for _ in range(2):
+        file(world, now_sends, longitude=3.265, latitude=50.825)
+    answer = log_in(client, world.officer).get(reverse("reports:queue"))
+    assert [p["number"] for p in answer.context["area_map"]["points"]] == ["1, 2"]
+
+
+def test_the_coordinators_queue_shows_no_places(world, now_sends, client):
+    file(world, now_sends)
+    answer = log_in(client, world.coordinator).get(reverse("reports:queue"))
+    assert answer.context["area_map"]["points"] == []
+    assert b"geo:" not in answer.content

@@ -48,12 +48,25 @@
       else if (el.type === "checkbox") { if (el.checked !== value) { el.checked = value; changed = true; } }
       else if (el.value !== value && value !== "") { el.value = value; changed = true; }
     });
-    if (changed && data.description) {
+    if (!changed) return;
+    if (data.description) {
       var note = document.getElementById("draft-restored");
       if (note) note.hidden = false;
-      form.dispatchEvent(new Event("draft-restored"));
     }
+    if (lon && lon.value !== startLon) pinMoved();
+    // The pick map listens to this and puts its marker where the restored inputs say.
+    form.dispatchEvent(new Event("draft-restored"));
   }
+
+  // The sentence under the map follows the pin: the map's own script moves it and
+  // fires "change" on the longitude input.
+  var lon = form.querySelector("#id_longitude");
+  var startLon = lon ? lon.value : "";
+  function pinMoved() {
+    var text = document.getElementById("picked-text");
+    if (text && text.dataset.pickedLabel) text.textContent = text.dataset.pickedLabel;
+  }
+  if (lon) lon.addEventListener("change", pinMoved);
 
   // Which BIN and which message the form is about come from the link that opened it,
   // never from an older draft.

@@ -5,6 +5,7 @@ give the same zone, networks, streets and people (only the dates move with "now"
 Running it again on a database that already holds the demo zone changes nothing.
 """
 
+import math
 import random
 import re
 import time
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as clock
 
+import shapely
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
@@ -22,6 +24,9 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from shapely.geometry import LineString, MultiPoint, Point, Polygon, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import orient
 
 from buurtnet.common.rule import Rule
 from buurtnet.networks import geo
@@ -70,12 +75,34 @@ NAMED_LOGINS = [
     (MUNICIPAL_EMAIL, "Nathalie Desmet", "municipal partner of Kortrijk", True),
 ]
 
-# name, NIS code, postcode, (min lon, min lat, max lon, max lat), grid columns, rows
+# The demo's geography follows the real places, so that it makes sense on a street map. The
+# outlines are drawn by hand from memory and public descriptions: a few hundred metres off
+# here and there, which is fine for a demo and wrong for anything else.
+# name, NIS code, outline corners ([lon, lat], WGS 84). Each outline is clipped against the
+# ones before it, so that they cannot overlap.
+# fmt: off
 MUNICIPALITIES = [
-    ("Kortrijk", "34022", "8500", (3.20, 50.80, 3.35, 50.85), 6, 3),
-    ("Kuurne", "34023", "8520", (3.27, 50.85, 3.35, 50.90), 3, 2),
-    ("Lendelede", "34025", "8860", (3.20, 50.85, 3.27, 50.90), 3, 2),
+    # Kortrijk with Heule (north), Bissegem (west), Marke, Aalbeke (south-west), Rollegem,
+    # Bellegem and Kooigem (south).
+    ("Kortrijk", "34022", [
+        (3.198, 50.835), (3.205, 50.852), (3.220, 50.862), (3.240, 50.868), (3.252, 50.860),
+        (3.266, 50.856), (3.270, 50.840), (3.285, 50.838), (3.298, 50.842), (3.310, 50.834),
+        (3.316, 50.818), (3.310, 50.800), (3.315, 50.780), (3.330, 50.760), (3.338, 50.743),
+        (3.325, 50.731), (3.300, 50.732), (3.282, 50.744), (3.262, 50.750), (3.238, 50.759),
+        (3.214, 50.766), (3.198, 50.782), (3.202, 50.800), (3.205, 50.815),
+    ]),
+    # Kuurne, north of the ring road and west of the Leie, with its arm to Sente (Sint-Katrien).
+    ("Kuurne", "34023", [
+        (3.236, 50.870), (3.252, 50.858), (3.266, 50.854), (3.268, 50.838), (3.285, 50.837),
+        (3.296, 50.841), (3.297, 50.855), (3.300, 50.868), (3.295, 50.878), (3.283, 50.881),
+        (3.270, 50.876), (3.254, 50.874), (3.240, 50.873),
+    ]),
+    ("Lendelede", "34025", [
+        (3.212, 50.860), (3.240, 50.866), (3.256, 50.873), (3.268, 50.879), (3.270, 50.892),
+        (3.258, 50.902), (3.240, 50.905), (3.220, 50.900), (3.207, 50.889), (3.205, 50.873),
+    ]),
 ]
+# fmt: on
 
 RES, BIZ, FARM, SCHOOL, OTHER = (
     NetworkKind.RESIDENTS,
@@ -90,46 +117,139 @@ ACT, FOU, DOR, PRO = (
     NetworkStatus.DORMANT,
     NetworkStatus.PROPOSED,
 )
-# One (name, kind, status) per grid cell, municipality by municipality. The first is the
-# BIN of the named coordinator and member.
+
+
+@dataclass(frozen=True)
+class Place:
+    """A demo BIN: the real centre of the place its name refers to (its Voronoi seed), the
+    postcode of its addresses and real street names of that place (unique per postcode,
+    so that the gazetteer finds one street by postcode and name)."""
+
+    name: str
+    kind: str
+    status: str
+    seed: tuple[float, float]
+    postcode: str
+    streets: tuple[str, ...]
+
+
+# fmt: off
+# Municipality by municipality; the first is the BIN of the named coordinator and member.
 NETWORKS = {
     "Kortrijk": [
-        ("BIN Sint-Elisabeth", RES, ACT),
-        ("BIN Overleie", RES, ACT),
-        ("BIN Heule-Centrum", RES, ACT),
-        ("BIN Heule-Watermolen", RES, ACT),
-        ("BIN Bissegem", RES, ACT),
-        ("BIN Marke", RES, ACT),
-        ("BIN Aalbeke", RES, ACT),
-        ("BIN Rollegem", RES, DOR),
-        ("BIN Bellegem", RES, ACT),
-        ("BIN Lange Munte", RES, ACT),
-        ("BIN Hoog Kortrijk", RES, FOU),
-        ("BIN Walle", RES, ACT),
-        ("BIN Sint-Jan", RES, ACT),
-        ("BIN-Z Handelskern Kortrijk", BIZ, ACT),
-        ("BIN-Z Kortrijk-Noord", BIZ, ACT),
-        ("BIN Landbouw Kooigem", FARM, ACT),
-        ("BIN Scholen Kortrijk-Centrum", SCHOOL, ACT),
-        ("BIN Pottelberg", RES, PRO),
+        Place("BIN Sint-Elisabeth", RES, ACT, (3.2750, 50.8340), "8500", (
+            "Gentsesteenweg", "Havenkaai", "Meersstraat", "Schorsmolenstraat",
+            "Dokter Snellaertstraat", "Evarist Carpentierlaan", "Kaarsengietersstraat",
+            "Maria Desmetplein")),
+        Place("BIN Overleie", RES, ACT, (3.2560, 50.8330), "8500", (
+            "Overleiestraat", "Budastraat", "Kapucijnenstraat", "Meensestraat",
+            "Graaf de Smet de Nayerlaan", "Vlaskaai", "Noordstraat", "Iepersestraat")),
+        Place("BIN Heule-Centrum", RES, ACT, (3.2370, 50.8390), "8501", (
+            "Heulsekasteelstraat", "Pastoriestraat", "Gullegemsestraat", "Lagaeplein",
+            "Zeger van Heulestraat", "Zuidstraat", "Peperstraat", "Abeeldreef")),
+        # The old village on the Heulebeek where the Brugsesteenweg crosses it.
+        Place("BIN Heule-Watermolen", RES, ACT, (3.2600, 50.8510), "8501", (
+            "Watermolenwal", "Izegemsestraat", "Hoge Dreef", "Vlaanderenstraat", "Molenstraat",
+            "Brugsesteenweg")),
+        Place("BIN Bissegem", RES, ACT, (3.2240, 50.8250), "8501", (
+            "Bissegemplaats", "Meensesteenweg", "Driekerkenstraat", "Gullegemsesteenweg",
+            "Neerbeekstraat", "Kerkvoetweg", "Oliemolenstraat", "Bissegemsestraat",
+            "Zwingelaarsstraat")),
+        Place("BIN Marke", RES, ACT, (3.2330, 50.8060), "8510", (
+            "Markeplaats", "Marktstraat", "Markekerkstraat", "Markebekestraat",
+            "Rekkemsestraat", "Van Belleghemdreef", "Rodedreef", "Abdis Agnesstraat",
+            "Hektor Casteleinstraat")),
+        Place("BIN Aalbeke", RES, ACT, (3.2250, 50.7790), "8511", (
+            "Aalbekeplaats", "Bergstraat", "Lauwsestraat", "Sterrestraat", "Scheermolenerf",
+            "Garenwinderstraat", "Lampestraat")),
+        Place("BIN Rollegem", RES, DOR, (3.2700, 50.7640), "8510", (
+            "Rollegemplaats", "Rollegemkerkstraat", "Tombroekstraat", "Aalbeeksestraat",
+            "Kleine Kannestraat", "Schreiboomstraat", "Munkendoornstraat", "Foreststraat",
+            "Beekweg")),
+        Place("BIN Bellegem", RES, ACT, (3.2800, 50.7770), "8510", (
+            "Bellegemplaats", "Bellegemsestraat", "Bellegemkerkdreef", "Dottenijsestraat",
+            "Manpadstraat", "Leuzestraat", "Roodhuisweg", "Wallestraat", "Sint-Pietersweg")),
+        Place("BIN Lange Munte", RES, ACT, (3.2830, 50.8230), "8500", (
+            "Morinnestraat", "Baaistraat", "Beeklaan", "Maurits Maeterlincklaan",
+            "Thomas Edisonlaan", "Dirk Martenslaan", "Louis Pasteurlaan", "Leo Baekelandlaan")),
+        # 't Hoge: the university and college campus, Kennedypark and the hospital.
+        Place("BIN Hoog Kortrijk", RES, FOU, (3.2950, 50.8060), "8500", (
+            "Etienne Sabbelaan", "Maandagweg", "President Kennedylaan", "President Kennedypark",
+            "Beneluxpark", "'t Hoge")),
+        Place("BIN Walle", RES, ACT, (3.2680, 50.8180), "8500", (
+            "Walle", "Wolvendreef", "Doorniksesteenweg", "Burgemeester Pyckestraat",
+            "Ferdinand Van Eeckhoutstraat", "Condédreef")),
+        # Sint-Jan Baptist stands on the Sint-Jansplein, on the Groeninge field east of the
+        # centre.
+        Place("BIN Sint-Jan", RES, ACT, (3.2790, 50.8290), "8500", (
+            "Sint-Jansplein", "Sint-Janslaan", "Groeningelaan", "Zwevegemsestraat",
+            "Sint-Antoniusstraat", "Pluimstraat", "Slachthuisstraat")),
+        Place("BIN-Z Handelskern Kortrijk", BIZ, ACT, (3.2649, 50.8279), "8500", (
+            "Grote Markt", "Lange Steenstraat", "Korte Steenstraat", "Doorniksestraat",
+            "Rijselsestraat", "Leiestraat", "Voorstraat", "Wijngaardstraat", "Sint-Jansstraat")),
+        # The shops and businesses of Kortrijk-Noord on the Heule side of the ring road.
+        Place("BIN-Z Kortrijk-Noord", BIZ, ACT, (3.2550, 50.8445), "8501", (
+            "Heulemeersen", "Sint-Joblaan", "Herman Roelstraetestraat", "Salamanderstraat",
+            "Peter Benoitlaan", "Kortrijkstraat")),
+        Place("BIN Landbouw Kooigem", FARM, ACT, (3.3050, 50.7410), "8510", (
+            "Kooigemplaats", "Koninklijkestraat", "Lentewijk", "Molentjesstraat", "Dreupelhoek",
+            "Doornikserijksweg", "Aubettestraat")),
+        # The schools and colleges between the station and the Leie.
+        Place("BIN Scholen Kortrijk-Centrum", SCHOOL, ACT, (3.2580, 50.8225), "8500", (
+            "Graaf Karel de Goedelaan", "Minister Tacklaan", "Stationsplein", "Romeinselaan",
+            "Potterijstraat", "Veemarkt", "Spoorweglaan", "Tuinstraat", "Conservatoriumplein")),
+        # Pottelberg: the south-western exit road towards the ring and Aalbeke.
+        Place("BIN Pottelberg", RES, PRO, (3.2540, 50.8135), "8500", (
+            "Pottelberg", "Hellestraat", "Abdijmolenweg", "Aalbeeksesteenweg", "Ringlaan",
+            "Renaat de Rudderlaan")),
     ],
     "Kuurne": [
-        ("BIN Kuurne-Centrum", RES, ACT),
-        ("BIN Sint-Pieter Kuurne", RES, ACT),
-        ("BIN Kuurne-Noord", RES, FOU),
-        ("BIN-Z Industriezone Kuurne", BIZ, ACT),
-        ("BIN Landbouw Kuurne", FARM, DOR),
-        ("BIN Sportpark Kuurne", OTHER, PRO),
+        Place("BIN Kuurne-Centrum", RES, ACT, (3.2840, 50.8515), "8520", (
+            "Marktplein", "Kerkstraat", "Generaal Eisenhowerstraat", "Koning Albertstraat",
+            "Weggevoerdenplein", "Twaalfde-Liniestraat", "Luitenant-Generaal Gérardstraat",
+            "Heilige Hartstraat", "Gasthuisstraat")),
+        # The Sint-Pieter parish along the Brugsesteenweg ('t Hoge and Katte).
+        Place("BIN Sint-Pieter Kuurne", RES, ACT, (3.2710, 50.8630), "8520", (
+            "Brugsesteenweg", "Sint-Pieterstraat", "Haantjesstraat", "Vijverhoek",
+            "Pieter Vinkestraat", "Stokerijstraat", "Boomgaardstraat", "Kouterstraat")),
+        Place("BIN Kuurne-Noord", RES, FOU, (3.2860, 50.8690), "8520", (
+            "Rijksweg", "Hulstsestraat", "Bavikhoofsestraat", "Grenswachterweg",
+            "Steenovenstraat", "Albert Vermoerestraat", "Najaarsweg", "Kattestraat")),
+        # The Kuurne part of the Kortrijk-Noord business park along the ring road.
+        Place("BIN-Z Industriezone Kuurne", BIZ, ACT, (3.2760, 50.8440), "8520", (
+            "Ringlaan", "Noordlaan", "Industrielaan", "Kortrijksestraat", "Heirweg",
+            "Groenstraat")),
+        # The flax fields towards Sint-Katrien (Sente).
+        Place("BIN Landbouw Kuurne", FARM, DOR, (3.2550, 50.8680), "8520", (
+            "Sint-Katriensteenweg", "Lendeleedsestraat", "Wandelinglaan", "Veldbosstraat",
+            "Abelenstraat", "Kasteelstraat", "Nieuwenhuyse")),
+        Place("BIN Sportpark Kuurne", OTHER, PRO, (3.2915, 50.8600), "8520", (
+            "Harelbeeksestraat", "Meersstraat", "Leiestraat", "Weidenstraat", "Doornenstraat",
+            "Kattebelweg", "Veldmaarschalk Montgomerystraat")),
     ],
     "Lendelede": [
-        ("BIN Lendelede-Centrum", RES, ACT),
-        ("BIN Lendelede-Zuid", RES, ACT),
-        ("BIN Lendelede-Noord", RES, FOU),
-        ("BIN Landbouw Lendelede", FARM, ACT),
-        ("BIN Scholen Lendelede", SCHOOL, ACT),
-        ("BIN Koutermolen", RES, PRO),
+        Place("BIN Lendelede-Centrum", RES, ACT, (3.2375, 50.8857), "8860", (
+            "Dorpsplein", "Kasteelstraat", "A. Dassonvillelaan", "Oude Gemeentekoer",
+            "Stationsstraat", "Nieuwstraat")),
+        # Fewer streets than elsewhere: only names known to be real are used.
+        Place("BIN Lendelede-Zuid", RES, ACT, (3.2400, 50.8775), "8860", (
+            "Heulsestraat", "Kuurnsestraat", "Kortrijksestraat", "Langemuntelaan",
+            "Bergkapel")),
+        Place("BIN Lendelede-Noord", RES, FOU, (3.2400, 50.8975), "8860", (
+            "Izegemsestraat", "Ingelmunstersestraat", "Rozebeeksestraat",
+            "Pastoor De Beirstraat", "Rijksweg", "Beukenlaan")),
+        Place("BIN Landbouw Lendelede", FARM, ACT, (3.2170, 50.8830), "8860", (
+            "Beiaardstraat", "Winkelsestraat", "Sint-Antoniusstraat", "Roterijstraat",
+            "Sentestraat", "Groenstraat")),
+        Place("BIN Scholen Lendelede", SCHOOL, ACT, (3.2480, 50.8890), "8860", (
+            "Violierstraat", "Kloostertuin", "Emiel Neirynckstraat", "Nelcastraat",
+            "Duifhuizenlaan", "Wilgenlaan")),
+        Place("BIN Koutermolen", RES, PRO, (3.2600, 50.8850), "8860", (
+            "Kwadestraat", "Hulstemolenstraat", "Harelbeeksestraat", "Heirweg",
+            "Spoelewielenlaan")),
     ],
 }
+# fmt: on
 # Status paths: how a network got to its current status.
 STATUS_PATHS = {
     PRO: [PRO],
@@ -141,24 +261,6 @@ STATUS_PATHS = {
 KIND_WEIGHT = {RES: 1.0, BIZ: 0.35, FARM: 0.2, SCHOOL: 0.15, OTHER: 0.2}
 STATUS_WEIGHT = {ACT: 1.0, DOR: 0.5, FOU: 0.25, PRO: 0.0}
 
-# fmt: off
-STREET_STEMS = [
-    "Kerk", "Station", "Molen", "Linde", "Beuken", "Eiken", "Wilgen", "Populieren",
-    "Kastanje", "Abelen", "Berken", "Meersen", "Leie", "Vlas", "Hoog", "Nieuw", "Oude",
-    "Zand", "Steen", "Brug", "Hof", "Veld", "Bos", "Heide", "Akker", "Konings", "Sint-Jans",
-    "Sint-Maartens", "Pastoor", "Smids", "Wevers", "Bakkers", "Kapel", "School", "Markt",
-    "Kouter", "Weide", "Dries", "Beek", "Vijver", "Watermolen", "Kasteel", "Abdij", "Gulden",
-    "Rozen", "Tulpen", "Klaver", "Boomgaard", "Hoeve", "Vlier", "Hazel", "Esdoorn", "Meidoorn",
-    "Lijsterbes", "Wind", "Zon", "Ster", "Leeuwerik", "Merel", "Zwaluw", "Kievit", "Spoor",
-    "Kanaal", "Dorp", "Dam", "Groene", "Rode", "Witte", "Lange", "Korte", "Brede", "Hulst",
-]
-STREET_SUFFIXES = ["straat", "straat", "straat", "laan", "weg", "dreef", "hof", "plein"]
-STREET_PEOPLE = [
-    "Guido Gezellelaan", "Pieter de Coninckstraat", "Jan Breydellaan", "Hendrik Consciencestraat",
-    "Koning Albertstraat", "Koningin Astridlaan", "Leopold III-laan", "Burgemeester Vercruysselaan",
-    "Stijn Streuvelsstraat", "Peter Benoitlaan", "Emiel Clausstraat", "Roeland Saverystraat",
-]
-# fmt: on
 CHANNEL_MIXES = [
     ([Channel.EMAIL, Channel.INAPP], 35),
     ([Channel.SMS], 15),
@@ -212,31 +314,76 @@ def ascii_slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", ".", plain).strip(".")
 
 
-def cell_polygon(
-    rng: random.Random, x0: float, y0: float, x1: float, y1: float
-) -> tuple[dict, tuple]:
-    """A polygon inside the cell: corners and edge midpoints pulled inward by 1-12 % of the
-    cell, so neighbouring cells' polygons never touch. Also returns the inner box (15 %
-    margin) that the polygon is sure to contain, where the streets go."""
-    w, h = x1 - x0, y1 - y0
+# Geometry is done in metres on a flat projection around the zone: at the size of three
+# municipalities that is accurate to well under a metre.
+_LON0, _LAT0 = 3.26, 50.83
+_KX, _KY = geo.metres_per_degree(_LAT0)
+# Neighbouring BINs keep twice this apart, so that they never share a border.
+BIN_MARGIN_M = 40
+MAX_BIN_CORNERS = 40
+# Gap left between neighbouring municipalities (in degrees), so that rounding the corners to
+# 6 decimals cannot make them overlap.
+OUTLINE_GAP = 5e-6
+STREET_LENGTH_M = (100, 300)
+# A street starts this far from its BIN's seed at most, and keeps clear of the BIN's border.
+STREET_REACH_M = 250
+STREET_MARGIN_M = 5
 
-    def u(a: float, b: float) -> float:
-        return rng.uniform(a, b)
 
-    corners = [
-        (x0 + w * u(0.02, 0.12), y0 + h * u(0.02, 0.12)),
-        (x0 + w * u(0.40, 0.60), y0 + h * u(0.01, 0.10)),
-        (x1 - w * u(0.02, 0.12), y0 + h * u(0.02, 0.12)),
-        (x1 - w * u(0.01, 0.10), y0 + h * u(0.40, 0.60)),
-        (x1 - w * u(0.02, 0.12), y1 - h * u(0.02, 0.12)),
-        (x0 + w * u(0.40, 0.60), y1 - h * u(0.01, 0.10)),
-        (x0 + w * u(0.02, 0.12), y1 - h * u(0.02, 0.12)),
-        (x0 + w * u(0.01, 0.10), y0 + h * u(0.40, 0.60)),
-    ]
-    ring = [[round(lon, 6), round(lat, 6)] for lon, lat in corners]
-    ring.append(list(ring[0]))
-    inner = (x0 + 0.15 * w, y0 + 0.15 * h, x1 - 0.15 * w, y1 - 0.15 * h)
-    return {"type": "Polygon", "coordinates": [ring]}, inner
+def to_metres(geometry: BaseGeometry) -> BaseGeometry:
+    """Longitude/latitude to metres east and north of (_LON0, _LAT0)."""
+    return shapely.transform(geometry, lambda xy: (xy - (_LON0, _LAT0)) * (_KX, _KY))
+
+
+def to_degrees(geometry: BaseGeometry) -> BaseGeometry:
+    """Metres east and north of (_LON0, _LAT0) back to longitude/latitude."""
+    return shapely.transform(geometry, lambda xy: xy / (_KX, _KY) + (_LON0, _LAT0))
+
+
+def as_geojson(polygon: Polygon) -> dict:
+    """A GeoJSON polygon (counter-clockwise, corners rounded to 6 decimals, about 10 cm)."""
+    ring = [[round(lon, 6), round(lat, 6)] for lon, lat in orient(polygon).exterior.coords]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _part_holding(geometry: BaseGeometry, point: Point) -> Polygon:
+    """The polygon of geometry that holds point: clipping or shrinking may split a shape."""
+    for part in getattr(geometry, "geoms", [geometry]):
+        if isinstance(part, Polygon) and part.contains(point):
+            return part
+    raise CommandError(f"The demo geography is inconsistent around {to_degrees(point)}.")
+
+
+def municipality_outlines() -> dict[str, dict]:
+    """Each municipality's outline as GeoJSON, clipped so that none overlaps another."""
+    taken: BaseGeometry | None = None
+    outlines = {}
+    for name, _nis, corners in MUNICIPALITIES:
+        polygon: BaseGeometry = Polygon(corners)
+        if taken is not None:
+            polygon = polygon.difference(taken.buffer(OUTLINE_GAP, join_style="mitre"))
+            polygon = max(getattr(polygon, "geoms", [polygon]), key=lambda part: part.area)
+        taken = polygon if taken is None else taken.union(polygon)
+        outlines[name] = as_geojson(polygon)
+    return outlines
+
+
+def bin_areas(outline: dict, seeds: list[tuple[float, float]]) -> list[Polygon]:
+    """The BIN areas of one municipality, in metres: the Voronoi cells of the seeds clipped
+    to the outline, shrunk by BIN_MARGIN_M and simplified to at most MAX_BIN_CORNERS."""
+    border = to_metres(shape(outline))
+    points = [to_metres(Point(seed)) for seed in seeds]
+    cells = shapely.voronoi_polygons(MultiPoint(points), extend_to=border, ordered=True)
+    areas = []
+    for point, cell in zip(points, cells.geoms, strict=True):
+        area = _part_holding(cell.intersection(border), point)
+        area = _part_holding(area.buffer(-BIN_MARGIN_M, join_style="mitre"), point)
+        tolerance = 1.0
+        while len(area.exterior.coords) - 1 > MAX_BIN_CORNERS:
+            area = area.simplify(tolerance)
+            tolerance *= 2
+        areas.append(area)
+    return areas
 
 
 class FastInsert:
@@ -303,7 +450,8 @@ def reset_sequences(models) -> None:
 @dataclass
 class Bin:
     network: Network
-    inner: tuple
+    place: Place
+    area_m: Polygon  # the network's area in metres (see to_metres)
     streets: list[Street] = field(default_factory=list)
     coordinator_id: int | None = None
     officer_id: int | None = None
@@ -410,38 +558,25 @@ class Seeder:
     # --- the zone ----------------------------------------------------------------------
 
     def seed(self) -> None:
-        rng = self.rng
         self.zone = PoliceZone.objects.create(name=ZONE_NAME, code=ZONE_CODE)
         self.bins: list[Bin] = []
         self.municipalities: dict[str, Municipality] = {}
-        for name, nis, postcode, (x0, y0, x1, y1), cols, rows in MUNICIPALITIES:
-            municipality = Municipality.objects.create(name=name, nis_code=nis, zone=self.zone)
+        outlines = municipality_outlines()
+        for name, nis, _corners in MUNICIPALITIES:
+            municipality = Municipality.objects.create(
+                name=name, nis_code=nis, zone=self.zone, area=outlines[name]
+            )
             self.municipalities[name] = municipality
-            specs = iter(NETWORKS[name])
-            # Street names are unique per postcode, so that the gazetteer finds one street.
-            street_names = [
-                f"{stem}{suffix}" for stem in STREET_STEMS for suffix in STREET_SUFFIXES
-            ]
-            street_names = list(dict.fromkeys(street_names + STREET_PEOPLE))
-            rng.shuffle(street_names)
-            cw, ch = (x1 - x0) / cols, (y1 - y0) / rows
-            for row in range(rows):
-                for col in range(cols):
-                    net_name, kind, status = next(specs)
-                    area, inner = cell_polygon(
-                        rng,
-                        x0 + col * cw,
-                        y0 + row * ch,
-                        x0 + (col + 1) * cw,
-                        y0 + (row + 1) * ch,
-                    )
-                    network = self._network(net_name, municipality, kind, status, area)
-                    bin_ = Bin(network, inner)
-                    bin_.streets = [
-                        self._street(municipality, postcode, street_names.pop(), inner)
-                        for _ in range(rng.randint(6, 9))
-                    ]
-                    self.bins.append(bin_)
+            places = NETWORKS[name]
+            areas = bin_areas(outlines[name], [place.seed for place in places])
+            for place, area in zip(places, areas, strict=True):
+                network = self._network(
+                    place.name, municipality, place.kind, place.status, as_geojson(to_degrees(area))
+                )
+                # Streets are placed in the stored (rounded) area, so that they lie inside it.
+                bin_ = Bin(network, place, to_metres(shape(network.area)))
+                bin_.streets = [self._street(bin_, street) for street in place.streets]
+                self.bins.append(bin_)
         self._check_areas()
         Street.objects.bulk_create([s for b in self.bins for s in b.streets], batch_size=BATCH)
         self.people = FastInsert(Person)
@@ -705,38 +840,47 @@ class Seeder:
         )
         return network
 
-    def _street(self, municipality, postcode: str, name: str, inner: tuple) -> Street:
+    def _street(self, b: Bin, name: str) -> Street:
+        """A straight stretch of 100-300 m of the street near the BIN's seed, entirely inside
+        the BIN's area (so that every house number on it lies in the BIN)."""
         rng = self.rng
-        ix0, iy0, ix1, iy1 = inner
-        w, h = ix1 - ix0, iy1 - iy0
-        sx, sy = rng.uniform(ix0, ix1), rng.uniform(iy0, iy1)
-        # Towards the far side of the box, so that the street has some length.
-        dx = 1 if sx < ix0 + w / 2 else -1
-        dy = 1 if sy < iy0 + h / 2 else -1
-        length = rng.uniform(0.3, 0.6)
-        bend = rng.uniform(-0.15, 0.15)
-        # Streets run mostly east-west or north-south; the end is clamped to the inner box.
-        if rng.random() < 0.5:
-            ex, ey = sx + dx * length * w, sy + bend * h
-        else:
-            ex, ey = sx + bend * w, sy + dy * length * h
-        start = (sx, sy)
-        end = (min(max(ex, ix0), ix1), min(max(ey, iy0), iy1))
-        return Street(
-            municipality=municipality,
-            name=name,
-            postcode=postcode,
-            start_lon=round(start[0], 7),
-            start_lat=round(start[1], 7),
-            end_lon=round(end[0], 7),
-            end_lat=round(end[1], 7),
-            highest_number=rng.randrange(20, 200, 2),
-        )
+        seed = to_metres(Point(b.place.seed))
+        room = b.area_m.buffer(-STREET_MARGIN_M)
+        shortest, longest = STREET_LENGTH_M
+        for attempt in range(400):
+            # Later attempts try shorter stretches closer to the seed.
+            shrink = 1.0 if attempt < 200 else 0.4
+            length = rng.uniform(shortest, shortest + (longest - shortest) * shrink)
+            heading = rng.uniform(0, math.pi)
+            distance = rng.uniform(0, STREET_REACH_M * shrink)
+            bearing = rng.uniform(0, 2 * math.pi)
+            cx = seed.x + distance * math.cos(bearing)
+            cy = seed.y + distance * math.sin(bearing)
+            dx, dy = length / 2 * math.cos(heading), length / 2 * math.sin(heading)
+            line = LineString([(cx - dx, cy - dy), (cx + dx, cy + dy)])
+            if room.contains(line):
+                (start_lon, start_lat), (end_lon, end_lat) = to_degrees(line).coords
+                return Street(
+                    municipality=b.network.municipality,
+                    name=name,
+                    postcode=b.place.postcode,
+                    start_lon=round(start_lon, 7),
+                    start_lat=round(start_lat, 7),
+                    end_lon=round(end_lon, 7),
+                    end_lat=round(end_lat, 7),
+                    highest_number=rng.randrange(20, 200, 2),
+                )
+        raise CommandError(f"No room for {name} in {b.network.name}.")
 
     def _check_areas(self) -> None:
+        seen: set[tuple[str, str]] = set()
         for i, a in enumerate(self.bins):
             geo.validate_area(a.network.area)
+            assert shape(a.network.municipality.area).covers(shape(a.network.area)), a.network
             for street in a.streets:
+                key = (street.postcode, street.name.lower())
+                assert key not in seen, f"{street} appears twice"
+                seen.add(key)
                 for lon, lat in (
                     (street.start_lon, street.start_lat),
                     (street.end_lon, street.end_lat),
