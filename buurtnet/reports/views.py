@@ -185,6 +185,7 @@ def _one_per_place(points: list[dict]) -> list[dict]:
         key = (round(point["lon"], 5), round(point["lat"], 5))
         if key in places:
             places[key]["number"] = f"{places[key]['number']}, {point['number']}"
+            places[key]["label"] = f"{places[key]['label']}; {point['label']}"
         else:
             places[key] = {**point, "number": str(point["number"])}
     return list(places.values())

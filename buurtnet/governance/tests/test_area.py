@@ -94,8 +94,8 @@ def test_the_area_being_edited_is_framed_close_with_its_surroundings(client, wor
     (south, west), (north, east) = (
         log_in(client, world.zone_staff).get(area_url(world.network)).context["map_data"]["fit"]
     )
-    assert (south, west) == pytest.approx((50.81, 3.25))
-    assert (north, east) == pytest.approx((50.85, 3.29))
+    assert (south, west) == pytest.approx((50.817, 3.257))
+    assert (north, east) == pytest.approx((50.843, 3.283))
 
 
 def test_saving_without_the_confirmation_saves_nothing(client, world):
@@ -209,6 +209,15 @@ def test_the_request_form_draws_among_the_public_bins_around_the_home(client, wo
         "BIN Theirs",
     }
     assert [p["label"] for p in data["points"]] == ["Your home"]
+
+
+def test_the_request_map_opens_on_the_neighbourhood_around_the_home(client, world):
+    log_in(client, PersonFactory(at=(3.285, 50.83)))
+    (south, west), (north, east) = client.get(reverse("governance:request")).context["map_data"][
+        "fit"
+    ]
+    assert south < 50.83 < north and west < 3.285 < east
+    assert (north - south) * 111_320 == pytest.approx(1400, rel=0.05)
 
 
 def test_the_zone_staff_draw_among_every_bin_of_their_zone(client, world):

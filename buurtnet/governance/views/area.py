@@ -69,7 +69,10 @@ def _page(
         "network": network,
         "form": form,
         "map_data": mapping.map_data(
-            areas=features, shape=new_area, labels=True, fit=mapping.frame(network.area, new_area)
+            areas=features,
+            shape=new_area,
+            labels=True,
+            fit=mapping.frame(network.area, new_area, margin=0.15),
         ),
         "confirming": new_area is not None,
         "overlaps": areas.overlapping(new_area, around) if new_area is not None else [],

@@ -59,6 +59,8 @@ def request_founding(request: HttpRequest) -> HttpResponse:
 
 # Around a home: about a kilometre each way.
 HOME_BOX = 0.006
+# How much of the neighbourhood around the home the drawing map first shows, each way.
+HOME_VIEW_METRES = 700
 
 
 def _areas_around(person: Person) -> list[Network]:
@@ -83,12 +85,17 @@ def _map_data(person: Person, around: list[Network]) -> dict:
         if person.has_point
         else []
     )
-    b_min_lon, b_min_lat, b_max_lon, b_max_lat = geo.BELGIUM_BBOX
+    if home:
+        # A neighbourhood around the home, close enough to see its streets while drawing.
+        near = {"type": "Circle", "lon": person.longitude, "lat": person.latitude}
+        fit = mapping.frame({**near, "radius_m": HOME_VIEW_METRES}, margin=0)
+    elif around:
+        fit = None
+    else:
+        b_min_lon, b_min_lat, b_max_lon, b_max_lat = geo.BELGIUM_BBOX
+        fit = [[b_min_lat, b_min_lon], [b_max_lat, b_max_lon]]
     return mapping.map_data(
-        areas=[mapping.area_feature(n) for n in around],
-        points=home,
-        labels=True,
-        fit=None if around or home else [[b_min_lat, b_min_lon], [b_max_lat, b_max_lon]],
+        areas=[mapping.area_feature(n) for n in around], points=home, labels=True, fit=fit
     )
 
 
